@@ -1,0 +1,63 @@
+//! Raw serde shapes of `newsd.toml` and `feeds.toml`, exactly as users write them. Unknown keys
+//! are rejected so that a typo never silently falls back to a default.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawConfig {
+    /// Feed list file, relative to the config file.
+    pub feeds_file: Option<String>,
+    /// Data directory, relative to the working directory.
+    pub data_dir: Option<String>,
+    pub listen: Option<Spanned<String>>,
+    #[serde(default, with = "humantime_serde")]
+    pub shutdown_timeout: Option<Duration>,
+    #[serde(default)]
+    pub fetch: RawFetch,
+    #[serde(default)]
+    pub index: RawIndex,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawFetch {
+    pub user_agent: Option<String>,
+    #[serde(default, with = "humantime_serde")]
+    pub timeout: Option<Duration>,
+    #[serde(default, with = "humantime_serde")]
+    pub default_interval: Option<Duration>,
+    pub page_workers: Option<Spanned<usize>>,
+    pub max_feed_bytes: Option<u64>,
+    pub max_page_bytes: Option<u64>,
+    pub max_redirects: Option<usize>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawIndex {
+    pub commit_docs: Option<Spanned<usize>>,
+    #[serde(default, with = "humantime_serde")]
+    pub commit_interval: Option<Duration>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawFeedList {
+    #[serde(default)]
+    pub feed: Vec<RawFeed>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawFeed {
+    pub url: Spanned<String>,
+    pub name: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default, with = "humantime_serde")]
+    pub interval: Option<Duration>,
+}

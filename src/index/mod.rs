@@ -1,0 +1,82 @@
+//! The search index: tantivy, derived from the store. One [`ArticleWriter`] (held by the
+//! indexer task) adds and commits documents; any number of readers search, in this process or
+//! another one (`newsd search` while the daemon runs).
+
+mod schema;
+mod search;
+mod writer;
+
+use std::path::Path;
+
+use tantivy::directory::MmapDirectory;
+use tantivy::{Index, IndexReader, ReloadPolicy};
+
+pub use writer::ArticleWriter;
+
+use schema::Fields;
+
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error("cannot open index at {path}: {source}")]
+    Open {
+        path: String,
+        source: tantivy::TantivyError,
+    },
+    /// The user's query is malformed; the message says where.
+    #[error("invalid query: {0}")]
+    Query(String),
+    #[error("index error: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+}
+
+/// An opened index and a reader on it.
+#[derive(Clone)]
+pub struct SearchIndex {
+    index: Index,
+    /// Reloaded by the writer after each commit (`ReloadPolicy::Manual`), so a search right
+    /// after a commit sees it; other processes reload on every search instead.
+    reader: IndexReader,
+    fields: Fields,
+}
+
+impl SearchIndex {
+    /// Opens the index in `dir`, creating it (and `dir`) if needed.
+    pub fn open(dir: &Path) -> Result<SearchIndex, IndexError> {
+        let open_err = |source| IndexError::Open {
+            path: dir.display().to_string(),
+            source,
+        };
+        std::fs::create_dir_all(dir).map_err(|e| open_err(e.into()))?;
+        let directory = MmapDirectory::open(dir).map_err(|e| open_err(e.into()))?;
+        let (schema, _) = schema::build();
+        let index = Index::open_or_create(directory, schema).map_err(open_err)?;
+        schema::register_analyzers(&index);
+        let fields = schema::fields_of(&index.schema()).map_err(open_err)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(open_err)?;
+        Ok(SearchIndex {
+            index,
+            reader,
+            fields,
+        })
+    }
+
+    /// The index's single writer. Fails while another process holds it.
+    pub fn writer(&self, memory_budget: usize) -> Result<ArticleWriter, IndexError> {
+        let writer = self.index.writer(memory_budget)?;
+        Ok(ArticleWriter::new(writer, self.fields, self.reader.clone()))
+    }
+
+    /// Makes the latest commit visible to searches.
+    pub fn reload(&self) -> Result<(), IndexError> {
+        Ok(self.reader.reload()?)
+    }
+
+    /// Number of searchable documents.
+    pub fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+}

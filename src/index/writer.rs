@@ -1,0 +1,72 @@
+//! The index writer: adds article documents and commits them in batches. Only the indexer task
+//! (or `newsd reindex`) holds it; tantivy's lock file keeps a second process out.
+
+use tantivy::{DateTime, IndexReader, IndexWriter, TantivyDocument, Term};
+
+use super::IndexError;
+use super::schema::Fields;
+use crate::model::Article;
+
+pub struct ArticleWriter {
+    writer: IndexWriter,
+    fields: Fields,
+    reader: IndexReader,
+    /// Ids added since the last commit.
+    uncommitted: Vec<i64>,
+}
+
+impl ArticleWriter {
+    pub(super) fn new(writer: IndexWriter, fields: Fields, reader: IndexReader) -> Self {
+        ArticleWriter {
+            writer,
+            fields,
+            reader,
+            uncommitted: Vec::new(),
+        }
+    }
+
+    /// Adds (or replaces) the document of `article`. Visible after [`commit`](Self::commit).
+    pub fn add(&mut self, article: &Article) -> Result<(), IndexError> {
+        let f = &self.fields;
+        self.writer
+            .delete_term(Term::from_field_i64(f.id, article.id));
+        let mut doc = TantivyDocument::default();
+        doc.add_i64(f.id, article.id);
+        doc.add_text(f.title, &article.title);
+        doc.add_text(f.body, &article.text);
+        doc.add_text(f.source, &article.source);
+        doc.add_text(f.feed, &article.feed_url);
+        doc.add_text(f.url, &article.url);
+        if let Some(published) = article.published {
+            doc.add_date(
+                f.published,
+                DateTime::from_timestamp_secs(published.timestamp()),
+            );
+        }
+        if let Some(lang) = &article.lang {
+            doc.add_text(f.lang, lang);
+        }
+        self.writer.add_document(doc)?;
+        self.uncommitted.push(article.id);
+        Ok(())
+    }
+
+    /// Number of documents added since the last commit.
+    pub fn uncommitted(&self) -> usize {
+        self.uncommitted.len()
+    }
+
+    /// Commits, makes the commit visible to this process's searches, and returns the ids of
+    /// the articles it made durable.
+    pub fn commit(&mut self) -> Result<Vec<i64>, IndexError> {
+        self.writer.commit()?;
+        self.reader.reload()?;
+        Ok(std::mem::take(&mut self.uncommitted))
+    }
+
+    /// Deletes every document (committed with the next commit), before a rebuild.
+    pub fn delete_all(&mut self) -> Result<(), IndexError> {
+        self.writer.delete_all_documents()?;
+        Ok(())
+    }
+}

@@ -1,0 +1,16 @@
+//! newsd: a news-aggregation pipeline daemon.
+//!
+//! Feeds are polled (`fetch`), each new item's page is read (`extract`), copies are recognised
+//! (`dedup`), articles are kept in SQLite (`store`) and made searchable in tantivy (`index`).
+//! `pipeline` wires the stages together; `api` serves search over HTTP; `cli` is the terminal.
+
+pub mod api;
+pub mod cli;
+pub mod config;
+pub mod dedup;
+pub mod extract;
+pub mod fetch;
+pub mod index;
+pub mod model;
+pub mod pipeline;
+pub mod store;

@@ -1,0 +1,282 @@
+//! Pending items and articles: storing an article marks its item done in the same transaction,
+//! and the `indexed` flag tracks what the tantivy index already holds.
+
+use chrono::Utc;
+use rusqlite::{OptionalExtension, Row, params};
+
+use super::{Store, StoreError, from_text, to_text};
+use crate::model::{Article, FeedItem, PendingItem};
+
+/// What became of an article handed to [`Store::store_article`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stored {
+    /// Stored under this id; to be indexed.
+    New(i64),
+    /// An article with the same canonical URL was already stored under this id.
+    Duplicate(i64),
+    /// The item was already done (a retry after a crash, say).
+    AlreadyDone,
+}
+
+const ARTICLE_COLUMNS: &str = "id, item_id, feed_url, source, url, canonical_url, title, author, \
+                               published, lang, text, fetched_at";
+
+fn article_from_row(r: &Row) -> rusqlite::Result<Article> {
+    Ok(Article {
+        id: r.get(0)?,
+        item_id: r.get(1)?,
+        feed_url: r.get(2)?,
+        source: r.get(3)?,
+        url: r.get(4)?,
+        canonical_url: r.get(5)?,
+        title: r.get(6)?,
+        author: r.get(7)?,
+        published: from_text(r.get(8)?),
+        lang: r.get(9)?,
+        text: r.get(10)?,
+        fetched_at: from_text(r.get(11)?).unwrap_or_else(Utc::now),
+    })
+}
+
+impl Store {
+    /// Items found in feeds whose article is not stored yet (after a crash or a stop).
+    pub fn pending_items(&self) -> Result<Vec<PendingItem>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT id, feed_url, source, item_key, link, title, summary, author, published
+             FROM items WHERE done = 0 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(PendingItem {
+                id: r.get(0)?,
+                feed_url: r.get(1)?,
+                source: r.get(2)?,
+                item: FeedItem {
+                    key: r.get(3)?,
+                    link: r.get(4)?,
+                    title: r.get(5)?,
+                    summary: r.get(6)?,
+                    author: r.get(7)?,
+                    published: from_text(r.get(8)?),
+                },
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Stores `article` and marks its item done, in one transaction. An article whose canonical
+    /// URL is already stored is not stored again.
+    pub fn store_article(&self, article: &Article) -> Result<Stored, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let done: Option<bool> = tx
+            .query_row(
+                "SELECT done FROM items WHERE id = ?1",
+                [article.item_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if done != Some(false) {
+            return Ok(Stored::AlreadyDone);
+        }
+        tx.execute("UPDATE items SET done = 1 WHERE id = ?1", [article.item_id])?;
+        let existing: Option<i64> = tx
+            .query_row(
+                "SELECT id FROM articles WHERE canonical_url = ?1 LIMIT 1",
+                [&article.canonical_url],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let outcome = match existing {
+            Some(id) => Stored::Duplicate(id),
+            None => {
+                tx.execute(
+                    "INSERT INTO articles (item_id, feed_url, source, url, canonical_url, title,
+                         author, published, lang, text, fetched_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                    params![
+                        article.item_id,
+                        article.feed_url,
+                        article.source,
+                        article.url,
+                        article.canonical_url,
+                        article.title,
+                        article.author,
+                        article.published.map(to_text),
+                        article.lang,
+                        article.text,
+                        to_text(article.fetched_at),
+                    ],
+                )?;
+                Stored::New(tx.last_insert_rowid())
+            }
+        };
+        tx.commit()?;
+        Ok(outcome)
+    }
+
+    /// Marks an item done without an article (it had neither a page nor a text to keep).
+    pub fn skip_item(&self, item_id: i64) -> Result<(), StoreError> {
+        self.conn()
+            .execute("UPDATE items SET done = 1 WHERE id = ?1", [item_id])?;
+        Ok(())
+    }
+
+    /// Up to `limit` stored articles the index does not hold yet, oldest first.
+    pub fn unindexed_articles(&self, limit: usize) -> Result<Vec<Article>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {ARTICLE_COLUMNS} FROM articles WHERE indexed = 0 ORDER BY id LIMIT ?1"
+        ))?;
+        let rows = stmt.query_map([limit as i64], article_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Up to `limit` articles with an id above `after`, in id order (for a full reindex).
+    pub fn articles_after(&self, after: i64, limit: usize) -> Result<Vec<Article>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {ARTICLE_COLUMNS} FROM articles WHERE id > ?1 ORDER BY id LIMIT ?2"
+        ))?;
+        let rows = stmt.query_map(params![after, limit as i64], article_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Records that the index has committed these articles.
+    pub fn mark_indexed(&self, ids: &[i64]) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        {
+            let mut stmt = tx.prepare("UPDATE articles SET indexed = 1 WHERE id = ?1")?;
+            for id in ids {
+                stmt.execute([id])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Forgets what the index holds (before rebuilding it).
+    pub fn mark_all_unindexed(&self) -> Result<(), StoreError> {
+        self.conn().execute("UPDATE articles SET indexed = 0", [])?;
+        Ok(())
+    }
+
+    /// Number of stored articles.
+    pub fn article_count(&self) -> Result<u64, StoreError> {
+        let count: i64 = self
+            .conn()
+            .query_row("SELECT COUNT(*) FROM articles", [], |r| r.get(0))?;
+        Ok(count.unsigned_abs())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Validators;
+
+    fn item(key: &str) -> FeedItem {
+        FeedItem {
+            key: key.into(),
+            link: Some(format!("https://news.example/{key}")),
+            title: Some(format!("Title {key}")),
+            summary: None,
+            author: None,
+            published: None,
+        }
+    }
+
+    fn article(pending: &PendingItem, canonical: &str) -> Article {
+        Article {
+            id: 0,
+            item_id: pending.id,
+            feed_url: pending.feed_url.clone(),
+            source: pending.source.clone(),
+            url: canonical.into(),
+            canonical_url: canonical.into(),
+            title: "T".into(),
+            author: None,
+            published: None,
+            lang: None,
+            text: "body".into(),
+            fetched_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn an_item_is_new_only_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db.sqlite")).unwrap();
+        let v = Validators::default();
+        let first = store
+            .record_poll(
+                "https://f.example/rss",
+                "F",
+                &v,
+                &[item("a"), item("b")],
+                Utc::now(),
+            )
+            .unwrap();
+        assert_eq!(first.len(), 2);
+        let again = store
+            .record_poll(
+                "https://f.example/rss",
+                "F",
+                &v,
+                &[item("a"), item("c")],
+                Utc::now(),
+            )
+            .unwrap();
+        assert_eq!(
+            again
+                .iter()
+                .map(|p| p.item.key.as_str())
+                .collect::<Vec<_>>(),
+            ["c"]
+        );
+        assert_eq!(store.pending_items().unwrap().len(), 3);
+    }
+
+    #[test]
+    fn storing_marks_done_and_folds_canonical_duplicates() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite");
+        let store = Store::open(&path).unwrap();
+        let new = store
+            .record_poll(
+                "https://f.example/rss",
+                "F",
+                &Validators::default(),
+                &[item("a"), item("b")],
+                Utc::now(),
+            )
+            .unwrap();
+        let Stored::New(id) = store
+            .store_article(&article(&new[0], "https://news.example/x"))
+            .unwrap()
+        else {
+            panic!("first article must be new");
+        };
+        assert_eq!(
+            store
+                .store_article(&article(&new[0], "https://news.example/x"))
+                .unwrap(),
+            Stored::AlreadyDone
+        );
+        assert_eq!(
+            store
+                .store_article(&article(&new[1], "https://news.example/x"))
+                .unwrap(),
+            Stored::Duplicate(id)
+        );
+        assert!(store.pending_items().unwrap().is_empty());
+        assert_eq!(store.unindexed_articles(10).unwrap().len(), 1);
+        store.mark_indexed(&[id]).unwrap();
+        assert!(store.unindexed_articles(10).unwrap().is_empty());
+        drop(store);
+        // Reopening keeps everything (and does not re-run migrations).
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.article_count().unwrap(), 1);
+    }
+}

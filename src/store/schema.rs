@@ -1,0 +1,66 @@
+//! The SQLite schema and its migrations, applied in order and counted in `PRAGMA user_version`.
+
+use rusqlite::Connection;
+
+/// Migration `i` takes the database from version `i` to `i + 1`. Append only.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE feeds (
+    url           TEXT PRIMARY KEY,
+    etag          TEXT,
+    last_modified TEXT,
+    last_fetch_at TEXT,
+    last_status   TEXT,
+    last_error    TEXT,
+    error_streak  INTEGER NOT NULL DEFAULT 0
+);
+-- Every item ever seen in a feed; `done` once its article is stored (or it was skipped).
+CREATE TABLE items (
+    id            INTEGER PRIMARY KEY,
+    feed_url      TEXT NOT NULL,
+    item_key      TEXT NOT NULL,
+    source        TEXT NOT NULL,
+    link          TEXT,
+    title         TEXT,
+    summary       TEXT,
+    author        TEXT,
+    published     TEXT,
+    discovered_at TEXT NOT NULL,
+    done          INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (feed_url, item_key)
+);
+CREATE INDEX items_pending ON items (id) WHERE done = 0;
+-- The system of record for articles; the tantivy index is derived from it.
+CREATE TABLE articles (
+    id            INTEGER PRIMARY KEY,
+    item_id       INTEGER NOT NULL UNIQUE REFERENCES items (id),
+    feed_url      TEXT NOT NULL,
+    source        TEXT NOT NULL,
+    url           TEXT NOT NULL,
+    canonical_url TEXT NOT NULL,
+    title         TEXT NOT NULL,
+    author        TEXT,
+    published     TEXT,
+    lang          TEXT,
+    text          TEXT NOT NULL,
+    fetched_at    TEXT NOT NULL,
+    indexed       INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX articles_canonical ON articles (canonical_url);
+CREATE INDEX articles_feed ON articles (feed_url);
+CREATE INDEX articles_unindexed ON articles (id) WHERE indexed = 0;
+"#];
+
+/// Brings the database to the latest schema version.
+pub(super) fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    for (i, sql) in (0_i64..)
+        .zip(MIGRATIONS)
+        .skip(usize::try_from(version).unwrap_or(0))
+    {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
