@@ -118,7 +118,7 @@ pub async fn run(
 ) -> Result<Arc<Report>, PipelineError> {
     let report = Arc::new(Report::default());
     let mut writer = services.index.writer(WRITER_MEMORY)?;
-    writer = catch_up_index(writer, services.store.clone()).await?;
+    writer = catch_up_index(services.index.clone(), writer, services.store.clone()).await?;
 
     // Channel ends: the pollers (and the requeue of pending items) hold `item_tx`; the page
     // dispatcher owns `item_rx` and hands `article_tx` to its workers; the store task owns
@@ -199,13 +199,24 @@ pub async fn run(
     Ok(report)
 }
 
-/// Indexes what the store holds and the index does not (after a crash, or a deleted index).
+/// Indexes what the store holds and the index does not: articles stored but not committed
+/// before a crash, or everything when the index was lost (deleted, or restored from an older
+/// backup: it then holds fewer documents than the store says it does).
 async fn catch_up_index(
+    index: SearchIndex,
     writer: ArticleWriter,
     store: Arc<Store>,
 ) -> Result<ArticleWriter, PipelineError> {
     tokio::task::spawn_blocking(move || {
         let mut writer = writer;
+        let (in_index, indexed) = (index.num_docs(), store.indexed_count()?);
+        if in_index < indexed {
+            warn!(
+                in_index,
+                indexed, "the index lost documents, indexing every article again"
+            );
+            store.mark_all_unindexed()?;
+        }
         let total = index_unindexed(&mut writer, &store)?;
         if total > 0 {
             info!(

@@ -162,6 +162,16 @@ impl Store {
         Ok(())
     }
 
+    /// Number of articles the index is known to hold.
+    pub fn indexed_count(&self) -> Result<u64, StoreError> {
+        let count: i64 =
+            self.conn()
+                .query_row("SELECT COUNT(*) FROM articles WHERE indexed = 1", [], |r| {
+                    r.get(0)
+                })?;
+        Ok(count.unsigned_abs())
+    }
+
     /// Number of stored articles.
     pub fn article_count(&self) -> Result<u64, StoreError> {
         let count: i64 = self
