@@ -1,0 +1,114 @@
+//! The command line: clap definitions and one function per command. The binary's edge, so
+//! errors are `anyhow` here and typed everywhere below.
+
+mod feeds;
+mod run;
+mod search;
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{self, Config};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "newsd",
+    version,
+    about = "News aggregation daemon: feeds in, searchable articles out"
+)]
+pub struct Cli {
+    /// Config file [default: config/newsd.toml]
+    #[arg(long, global = true, env = "NEWSD_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the daemon: poll feeds, ingest articles, serve the HTTP API
+    Run {
+        /// Listen address of the HTTP API (overrides the config and NEWSD_LISTEN)
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+    },
+    /// Poll every feed once, ingest what is new, commit and exit
+    FetchOnce,
+    /// Search the indexed articles
+    Search {
+        /// Words, "a phrase", OR, -word, title:word
+        query: String,
+        /// Number of hits
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        /// One JSON object per hit and line
+        #[arg(long)]
+        json: bool,
+    },
+    /// List, add or remove feeds
+    Feeds {
+        #[command(subcommand)]
+        command: FeedsCommand,
+    },
+    /// Check the config and the feed list without starting
+    Validate,
+    /// Rebuild the search index from the database
+    Reindex,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FeedsCommand {
+    /// Every feed with its last fetch, status and article count
+    List,
+    /// Add a feed to the feed list
+    Add {
+        url: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// A tag (repeatable)
+        #[arg(long = "tag", value_name = "TAG")]
+        tags: Vec<String>,
+    },
+    /// Remove a feed from the feed list (its articles stay searchable)
+    Remove { url: String },
+}
+
+impl Command {
+    /// Log level when `NEWSD_LOG` sets none: the long-running commands narrate, the others
+    /// only warn.
+    pub fn default_log_level(&self) -> &'static str {
+        match self {
+            Command::Run { .. } | Command::FetchOnce | Command::Reindex => "info",
+            _ => "warn",
+        }
+    }
+}
+
+/// Runs the command.
+pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
+    let path = config::config_path(cli.config);
+    match cli.command {
+        Command::Run { listen } => run::run(&Config::load(&path)?, listen).await,
+        Command::FetchOnce => run::fetch_once(&Config::load(&path)?).await,
+        Command::Search { query, limit, json } => {
+            search::search(&Config::load(&path)?, &query, limit, json)
+        }
+        Command::Feeds { command } => feeds::feeds(&path, command),
+        Command::Validate => {
+            let config = Config::load(&path)?;
+            writeln!(
+                std::io::stdout(),
+                "{}: ok ({} feeds in {})",
+                config.path.display(),
+                config.feeds.len(),
+                config.feeds_file.display()
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Reindex => run::reindex(&Config::load(&path)?).await,
+    }
+}

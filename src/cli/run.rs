@@ -1,0 +1,93 @@
+//! `newsd run`, `newsd fetch-once` and `newsd reindex`: the commands that drive the pipeline.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+
+use crate::config::Config;
+use crate::index::SearchIndex;
+use crate::pipeline::{self, Mode, Services};
+use crate::store::Store;
+
+pub(super) async fn run(config: &Config, listen: Option<SocketAddr>) -> anyhow::Result<ExitCode> {
+    let services = Services::open(config)?;
+    let listen = listen.unwrap_or(config.listen);
+    let listener = TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let addr = listener.local_addr()?;
+    println!("listening on http://{addr}");
+    std::io::stdout().flush()?;
+    info!(%addr, feeds = config.feeds.len(), data_dir = %config.data_dir.display(), "newsd started");
+
+    let shutdown = CancellationToken::new();
+    tokio::spawn(cancel_on_signal(shutdown.clone()));
+    let state = crate::api::AppState {
+        index: services.index.clone(),
+        store: services.store.clone(),
+    };
+    let api = tokio::spawn(crate::api::serve(
+        listener,
+        state,
+        shutdown.clone().cancelled_owned(),
+    ));
+
+    let deadline = async {
+        shutdown.cancelled().await;
+        tokio::time::sleep(config.shutdown_timeout).await;
+    };
+    tokio::select! {
+        done = pipeline::run(config, &services, Mode::Daemon, shutdown.clone()) => { done?; }
+        () = deadline => {
+            warn!(timeout = ?config.shutdown_timeout, "shutdown deadline passed, stopping without draining");
+        }
+    }
+    api.await??;
+    info!("newsd stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Cancels `token` on the first SIGINT or SIGTERM.
+async fn cancel_on_signal(token: CancellationToken) {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => {
+                term.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        () = term => {}
+    }
+    info!("stopping: fetchers first, then draining the pipeline");
+    token.cancel();
+}
+
+pub(super) async fn fetch_once(config: &Config) -> anyhow::Result<ExitCode> {
+    let services = Services::open(config)?;
+    let shutdown = CancellationToken::new();
+    tokio::spawn(cancel_on_signal(shutdown.clone()));
+    let report = pipeline::run(config, &services, Mode::Once, shutdown).await?;
+    writeln!(std::io::stdout(), "{report}")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) async fn reindex(config: &Config) -> anyhow::Result<ExitCode> {
+    let store = Arc::new(Store::open(&config.database_path())?);
+    let index = SearchIndex::open(&config.index_dir())?;
+    let count = pipeline::rebuild_index(&index, store).await?;
+    writeln!(std::io::stdout(), "reindexed {count} articles")?;
+    Ok(ExitCode::SUCCESS)
+}
