@@ -23,6 +23,49 @@ pub struct Validators {
     pub last_modified: Option<String>,
 }
 
+/// How a feed is doing, as the scheduler decided after its last poll.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeedState {
+    /// Never polled yet.
+    New,
+    Ok,
+    /// Failing; retried with exponential backoff.
+    BackingOff,
+    /// 429/503; retried when the server's `Retry-After` says.
+    RateLimited,
+    /// A bot-challenge page answered instead of the feed; retried with backoff.
+    Challenged,
+    /// 410 Gone: not polled any more.
+    Dead,
+}
+
+impl FeedState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FeedState::New => "new",
+            FeedState::Ok => "ok",
+            FeedState::BackingOff => "backing off",
+            FeedState::RateLimited => "rate limited",
+            FeedState::Challenged => "challenged",
+            FeedState::Dead => "dead",
+        }
+    }
+
+    pub fn parse(text: &str) -> FeedState {
+        [
+            FeedState::Ok,
+            FeedState::BackingOff,
+            FeedState::RateLimited,
+            FeedState::Challenged,
+            FeedState::Dead,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+        .unwrap_or(FeedState::New)
+    }
+}
+
 /// A feed item remembered by the store and waiting for (or done with) its page.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PendingItem {
@@ -38,11 +81,29 @@ pub struct PendingItem {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExtractedPage {
     pub title: Option<String>,
+    /// The main text: NFC, whitespace collapsed, paragraphs separated by a blank line; empty
+    /// when the page holds no article (paywall, consent wall, video page).
     pub text: String,
+    /// The authors joined with ", " (the first of `authors` when there is one).
     pub author: Option<String>,
     pub published: Option<DateTime<Utc>>,
     pub lang: Option<String>,
     pub canonical_url: Option<String>,
+    /// The publication day as the page states it, in the page's own time zone (`published`
+    /// is in UTC, which can be the day before or after).
+    pub published_date: Option<chrono::NaiveDate>,
+    /// Every author the page names, in its order.
+    pub authors: Vec<String>,
+    /// When the page says the article was last modified.
+    pub updated: Option<DateTime<Utc>>,
+    /// The article's main image (absolute URL).
+    pub lead_image: Option<String>,
+    /// The section or category the publisher files the article under.
+    pub section: Option<String>,
+    /// The publisher's name.
+    pub site_name: Option<String>,
+    /// The main text as sanitized HTML (ammonia), for display.
+    pub html: String,
 }
 
 /// A normalized article, ready to be stored and indexed.

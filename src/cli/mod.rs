@@ -2,8 +2,11 @@
 //! errors are `anyhow` here and typed everywhere below.
 
 mod feeds;
+mod inspect;
+mod inspect_page;
 mod run;
 mod search;
+mod subscribe;
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -49,7 +52,7 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// List, add or remove feeds
+    /// List, add, remove, import or export feeds
     Feeds {
         #[command(subcommand)]
         command: FeedsCommand,
@@ -58,13 +61,40 @@ pub enum Command {
     Validate,
     /// Rebuild the search index from the database
     Reindex,
+    /// Run one stage on local files and print JSON lines (no config needed)
+    Inspect {
+        #[command(subcommand)]
+        command: InspectCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InspectCommand {
+    /// Parse feed files: one JSON record per file (format, title, entries, error)
+    Feed {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// Extract an article page: one JSON object (title, byline, dates, lang, text, …)
+    Page {
+        /// The URL the page was served from (resolves relative links, dates in the path)
+        #[arg(long)]
+        url: Option<String>,
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Extract the pages a manifest lists (JSON lines with `id`, `url`, `page`): one line each
+    Pages {
+        #[arg(value_name = "MANIFEST")]
+        manifest: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum FeedsCommand {
     /// Every feed with its last fetch, status and article count
     List,
-    /// Add a feed to the feed list
+    /// Add a feed; given a web page instead, find the feeds it offers
     Add {
         url: String,
         #[arg(long)]
@@ -75,6 +105,13 @@ pub enum FeedsCommand {
     },
     /// Remove a feed from the feed list (its articles stay searchable)
     Remove { url: String },
+    /// Add the feeds of an OPML file; folders become tags, listed feeds are skipped
+    Import {
+        #[arg(value_name = "FILE.opml")]
+        file: PathBuf,
+    },
+    /// Print the feed list as OPML 2.0
+    Export,
 }
 
 impl Command {
@@ -82,8 +119,9 @@ impl Command {
     /// only warn.
     pub fn default_log_level(&self) -> &'static str {
         match self {
-            Command::Run { .. } | Command::FetchOnce | Command::Reindex => "info",
-            _ => "warn",
+            // html5ever's complaints about malformed pages are not actionable.
+            Command::Run { .. } | Command::FetchOnce | Command::Reindex => "info,html5ever=error",
+            _ => "warn,html5ever=error",
         }
     }
 }
@@ -97,7 +135,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Search { query, limit, json } => {
             search::search(&Config::load(&path)?, &query, limit, json)
         }
-        Command::Feeds { command } => feeds::feeds(&path, command),
+        Command::Feeds { command } => feeds::feeds(&path, command).await,
         Command::Validate => {
             let config = Config::load(&path)?;
             writeln!(
@@ -110,5 +148,6 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Reindex => run::reindex(&Config::load(&path)?).await,
+        Command::Inspect { command } => inspect::inspect(command),
     }
 }

@@ -1,11 +1,10 @@
-//! The feed list (`feeds.toml`): reading and validating it, and editing it in place for
-//! `newsd feeds add|remove` with `toml_edit`, so that the user's comments and layout survive.
+//! The feed list (`feeds.toml`): reading and validating it into [`FeedConfig`]s. Editing it
+//! lives in `feeds_edit`.
 
 use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
-use toml_edit::{Array, ArrayOfTables, DocumentMut, Item, Table, value};
 use url::Url;
 
 use super::error::ConfigError;
@@ -21,8 +20,12 @@ pub struct FeedConfig {
     /// Display name, the article's "source"; the URL's host when the list gives none.
     pub name: String,
     pub tags: Vec<String>,
-    /// Poll interval; the config's default when `None`.
+    /// Fixed poll interval; adaptive within the config's bounds when `None`.
     pub interval: Option<Duration>,
+    /// User-Agent for this feed's requests instead of the global one.
+    pub user_agent: Option<String>,
+    /// Extra request headers (an API key, a cookie the publisher asks for).
+    pub headers: Vec<(String, String)>,
 }
 
 /// Reads and validates the feed list at `path`. An empty file is an empty list.
@@ -34,7 +37,7 @@ pub fn load_feeds(path: &Path) -> Result<Vec<FeedConfig>, ConfigError> {
     parse_feeds(path, &source)
 }
 
-fn parse_feeds(path: &Path, source: &str) -> Result<Vec<FeedConfig>, ConfigError> {
+pub(super) fn parse_feeds(path: &Path, source: &str) -> Result<Vec<FeedConfig>, ConfigError> {
     let raw: RawFeedList =
         toml::from_str(source).map_err(|e| ConfigError::from_toml(path, source, &e))?;
     let mut seen: HashMap<String, usize> = HashMap::new();
@@ -73,13 +76,15 @@ fn parse_feeds(path: &Path, source: &str) -> Result<Vec<FeedConfig>, ConfigError
             name,
             tags: feed.tags,
             interval: feed.interval,
+            user_agent: feed.user_agent.filter(|ua| !ua.trim().is_empty()),
+            headers: feed.headers.into_iter().collect(),
         });
     }
     Ok(feeds)
 }
 
 /// Parses an http(s) feed URL.
-fn parse_feed_url(text: &str) -> Result<Url, String> {
+pub(super) fn parse_feed_url(text: &str) -> Result<Url, String> {
     let url = Url::parse(text.trim()).map_err(|e| format!("invalid URL `{text}`: {e}"))?;
     match url.scheme() {
         "http" | "https" if url.host_str().is_some() => Ok(url),
@@ -87,110 +92,9 @@ fn parse_feed_url(text: &str) -> Result<Url, String> {
     }
 }
 
-/// Appends a feed to the list at `path`, keeping the file's comments. Fails if the URL is
-/// invalid or already listed.
-pub fn add_feed(
-    path: &Path,
-    url: &str,
-    name: Option<&str>,
-    tags: &[String],
-) -> Result<FeedConfig, ConfigError> {
-    let other = |message: String| ConfigError::Other {
-        path: path.to_owned(),
-        message,
-    };
-    let url = parse_feed_url(url).map_err(other)?;
-    let (mut doc, feeds) = read_document(path)?;
-    if feeds.iter().any(|f| f.url == url.as_str()) {
-        return Err(other(format!("{url} is already in the feed list")));
-    }
-    let mut table = Table::new();
-    table.insert("url", value(url.as_str()));
-    if let Some(name) = name {
-        table.insert("name", value(name));
-    }
-    if !tags.is_empty() {
-        table.insert("tags", value(tags.iter().collect::<Array>()));
-    }
-    match doc.get_mut("feed") {
-        Some(Item::ArrayOfTables(list)) => list.push(table),
-        None => {
-            let mut list = ArrayOfTables::new();
-            list.push(table);
-            doc.insert("feed", Item::ArrayOfTables(list));
-        }
-        Some(_) => return Err(other("`feed` is not an array of tables ([[feed]])".into())),
-    }
-    let feeds = write_document(path, &doc)?;
-    feeds
-        .into_iter()
-        .find(|f| f.url == url.as_str())
-        .ok_or_else(|| other("the added feed did not read back".into()))
-}
-
-/// Removes the feed with `url` from the list at `path`, keeping the file's comments. Returns
-/// the removed feed; fails if it is not listed.
-pub fn remove_feed(path: &Path, url: &str) -> Result<FeedConfig, ConfigError> {
-    let other = |message: String| ConfigError::Other {
-        path: path.to_owned(),
-        message,
-    };
-    let wanted = parse_feed_url(url)
-        .map(|u| u.to_string())
-        .unwrap_or_else(|_| url.to_owned());
-    let (mut doc, feeds) = read_document(path)?;
-    let position = feeds
-        .iter()
-        .position(|f| f.url == wanted)
-        .ok_or_else(|| other(format!("{url} is not in the feed list")))?;
-    let Some(Item::ArrayOfTables(list)) = doc.get_mut("feed") else {
-        return Err(other("`feed` is not an array of tables ([[feed]])".into()));
-    };
-    list.remove(position);
-    if list.is_empty() {
-        doc.remove("feed");
-    }
-    write_document(path, &doc)?;
-    Ok(feeds
-        .into_iter()
-        .nth(position)
-        .expect("position came from this list"))
-}
-
-fn read_document(path: &Path) -> Result<(DocumentMut, Vec<FeedConfig>), ConfigError> {
-    let feeds = load_feeds(path)?;
-    let source = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-        path: path.to_owned(),
-        source,
-    })?;
-    let doc = source
-        .parse::<DocumentMut>()
-        .map_err(|e| ConfigError::Other {
-            path: path.to_owned(),
-            message: e.to_string(),
-        })?;
-    Ok((doc, feeds))
-}
-
-/// Validates the edited document, then replaces the file atomically (write + rename).
-fn write_document(path: &Path, doc: &DocumentMut) -> Result<Vec<FeedConfig>, ConfigError> {
-    let text = doc.to_string();
-    let feeds = parse_feeds(path, &text)?;
-    let tmp = path.with_extension("toml.tmp");
-    let write = |source| ConfigError::Write {
-        path: path.to_owned(),
-        source,
-    };
-    std::fs::write(&tmp, &text).map_err(write)?;
-    std::fs::rename(&tmp, path).map_err(write)?;
-    Ok(feeds)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const LIST: &str = "# my feeds\n\n# world news\n[[feed]]\nurl = \"https://www.france24.com/en/rss\"\nname = \"France 24\"\ntags = [\"world\"]\n";
 
     #[test]
     fn empty_file_is_an_empty_list() {
@@ -232,49 +136,5 @@ mod tests {
             err.contains("feeds.toml:4:") && err.contains("twice"),
             "{err}"
         );
-    }
-
-    #[test]
-    fn add_and_remove_keep_comments() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("feeds.toml");
-        std::fs::write(&path, LIST).unwrap();
-
-        let added = add_feed(
-            &path,
-            "https://feeds.bbci.co.uk/news/world/rss.xml",
-            Some("BBC"),
-            &["uk".into()],
-        )
-        .unwrap();
-        assert_eq!(added.name, "BBC");
-        assert_eq!(load_feeds(&path).unwrap().len(), 2);
-        assert!(
-            add_feed(
-                &path,
-                "https://feeds.bbci.co.uk/news/world/rss.xml",
-                None,
-                &[]
-            )
-            .is_err()
-        );
-
-        remove_feed(&path, "https://feeds.bbci.co.uk/news/world/rss.xml").unwrap();
-        let text = std::fs::read_to_string(&path).unwrap();
-        assert!(
-            text.contains("# my feeds") && text.contains("# world news"),
-            "{text}"
-        );
-        assert_eq!(load_feeds(&path).unwrap().len(), 1);
-        assert!(remove_feed(&path, "https://nope.example/rss").is_err());
-    }
-
-    #[test]
-    fn add_to_an_empty_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("feeds.toml");
-        std::fs::write(&path, "").unwrap();
-        add_feed(&path, "https://www.lemonde.fr/rss/une.xml", None, &[]).unwrap();
-        assert_eq!(load_feeds(&path).unwrap()[0].name, "www.lemonde.fr");
     }
 }

@@ -5,6 +5,8 @@
 
 mod error;
 mod feeds;
+mod feeds_edit;
+mod opml;
 mod raw;
 
 use std::net::SocketAddr;
@@ -12,9 +14,12 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use error::ConfigError;
-pub use feeds::{FeedConfig, add_feed, load_feeds, remove_feed};
+pub use feeds::{FeedConfig, load_feeds};
+pub use feeds_edit::{AddReport, NewFeed, add_feed, add_feeds, remove_feed, replace_feed_url};
+pub use opml::{NotOpml, Opml, parse_opml, write_opml};
 
 use raw::RawConfig;
+use toml::Spanned;
 
 /// Where the config is looked for when neither `--config` nor `NEWSD_CONFIG` names it.
 pub const DEFAULT_CONFIG_PATH: &str = "config/newsd.toml";
@@ -39,6 +44,19 @@ pub struct Config {
     pub fetch: FetchConfig,
     pub index: IndexConfig,
     pub feeds: Vec<FeedConfig>,
+    /// Per-site extraction rules (`[[site]]`), in file order.
+    pub sites: Vec<SiteRule>,
+}
+
+/// Where one site's article body is and what to drop from its pages (`[[site]]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SiteRule {
+    /// The site's host; its subdomains match too.
+    pub host: String,
+    /// CSS selector of the article body.
+    pub body: Option<String>,
+    /// CSS selectors of blocks to remove.
+    pub remove: Vec<String>,
 }
 
 /// HTTP fetching of feeds and article pages.
@@ -47,8 +65,19 @@ pub struct FetchConfig {
     pub user_agent: String,
     /// Whole-request timeout.
     pub timeout: Duration,
-    /// Poll interval of feeds that set none.
+    /// Time allowed to open a connection.
+    pub connect_timeout: Duration,
+    /// Poll interval of a feed before its own rate of new entries is known.
     pub default_interval: Duration,
+    /// Bounds of the adaptive poll interval.
+    pub min_interval: Duration,
+    pub max_interval: Duration,
+    /// Longest wait between retries of a failing feed.
+    pub max_backoff: Duration,
+    /// Requests in flight to one host at once (feeds and pages together).
+    pub per_host_concurrency: usize,
+    /// Minimum time between the starts of two requests to one host.
+    pub per_host_gap: Duration,
     /// Concurrent article-page fetches.
     pub page_workers: usize,
     pub max_feed_bytes: u64,
@@ -75,10 +104,16 @@ impl Default for FetchConfig {
             )
             .to_owned(),
             timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
             default_interval: Duration::from_secs(15 * 60),
+            min_interval: Duration::from_secs(5 * 60),
+            max_interval: Duration::from_secs(6 * 3600),
+            max_backoff: Duration::from_secs(24 * 3600),
+            per_host_concurrency: 2,
+            per_host_gap: Duration::from_secs(1),
             page_workers: 4,
-            max_feed_bytes: 10 * 1024 * 1024,
-            max_page_bytes: 5 * 1024 * 1024,
+            max_feed_bytes: 16 * 1024 * 1024,
+            max_page_bytes: 16 * 1024 * 1024,
             max_redirects: 10,
         }
     }
@@ -91,6 +126,37 @@ impl Default for IndexConfig {
             commit_interval: Duration::from_secs(5),
         }
     }
+}
+
+/// Checks `[[site]]` rules: a host, and CSS selectors that parse.
+fn site_rules(
+    raw: Vec<raw::RawSite>,
+    invalid: &dyn Fn(std::ops::Range<usize>, &'static str, String) -> ConfigError,
+) -> Result<Vec<SiteRule>, ConfigError> {
+    let selector = |css: Spanned<String>, key| match scraper::Selector::parse(css.get_ref()) {
+        Ok(_) => Ok(css.into_inner()),
+        Err(e) => Err(invalid(css.span(), key, format!("not a CSS selector: {e}"))),
+    };
+    raw.into_iter()
+        .map(|site| {
+            if site.host.get_ref().trim().is_empty() {
+                return Err(invalid(
+                    site.host.span(),
+                    "host",
+                    "must not be empty".into(),
+                ));
+            }
+            Ok(SiteRule {
+                host: site.host.into_inner().trim().to_owned(),
+                body: site.body.map(|b| selector(b, "body")).transpose()?,
+                remove: site
+                    .remove
+                    .into_iter()
+                    .map(|r| selector(r, "remove"))
+                    .collect::<Result<_, _>>()?,
+            })
+        })
+        .collect()
 }
 
 /// Picks the config file: `--config`, else `NEWSD_CONFIG` (clap fills both into `flag`), else
@@ -124,13 +190,7 @@ impl Config {
         let raw: RawConfig =
             toml::from_str(&source).map_err(|e| ConfigError::from_toml(path, &source, &e))?;
         let invalid = |span, key, message: String| {
-            Err(ConfigError::at(
-                path,
-                &source,
-                Some(span),
-                Some(key),
-                message,
-            ))
+            ConfigError::at(path, &source, Some(span), Some(key), message)
         };
 
         let listen = match &raw.listen {
@@ -138,39 +198,64 @@ impl Config {
             Some(l) => match l.get_ref().parse() {
                 Ok(addr) => addr,
                 Err(e) => {
-                    return invalid(l.span(), "listen", format!("not a socket address: {e}"));
+                    let message = format!("not a socket address: {e}");
+                    return Err(invalid(l.span(), "listen", message));
                 }
             },
         };
-        let defaults = FetchConfig::default();
-        let page_workers = raw.fetch.page_workers.as_ref();
-        if let Some(w) = page_workers.filter(|w| *w.get_ref() == 0) {
-            return invalid(w.span(), "page_workers", "must be at least 1".into());
-        }
-        let fetch = FetchConfig {
-            user_agent: raw.fetch.user_agent.unwrap_or(defaults.user_agent),
-            timeout: raw.fetch.timeout.unwrap_or(defaults.timeout),
-            default_interval: raw
-                .fetch
-                .default_interval
-                .unwrap_or(defaults.default_interval),
-            page_workers: page_workers.map_or(defaults.page_workers, |w| *w.get_ref()),
-            max_feed_bytes: raw.fetch.max_feed_bytes.unwrap_or(defaults.max_feed_bytes),
-            max_page_bytes: raw.fetch.max_page_bytes.unwrap_or(defaults.max_page_bytes),
-            max_redirects: raw.fetch.max_redirects.unwrap_or(defaults.max_redirects),
+        // Counts that must be at least 1, reported at their own line when they are not.
+        let positive = |value: Option<Spanned<usize>>, key, default| match value {
+            Some(n) if *n.get_ref() == 0 => {
+                Err(invalid(n.span(), key, "must be at least 1".into()))
+            }
+            Some(n) => Ok(n.into_inner()),
+            None => Ok(default),
         };
-        let commit_docs = raw.index.commit_docs.as_ref();
-        if let Some(c) = commit_docs.filter(|c| *c.get_ref() == 0) {
-            return invalid(c.span(), "commit_docs", "must be at least 1".into());
-        }
+        let defaults = FetchConfig::default();
+        let f = raw.fetch;
+        let fetch = FetchConfig {
+            page_workers: positive(f.page_workers, "page_workers", defaults.page_workers)?,
+            per_host_concurrency: positive(
+                f.per_host_concurrency,
+                "per_host_concurrency",
+                defaults.per_host_concurrency,
+            )?,
+            user_agent: f.user_agent.unwrap_or(defaults.user_agent),
+            timeout: f.timeout.unwrap_or(defaults.timeout),
+            connect_timeout: f.connect_timeout.unwrap_or(defaults.connect_timeout),
+            default_interval: f.default_interval.unwrap_or(defaults.default_interval),
+            min_interval: f.min_interval.unwrap_or(defaults.min_interval),
+            max_interval: f.max_interval.unwrap_or(defaults.max_interval),
+            max_backoff: f.max_backoff.unwrap_or(defaults.max_backoff),
+            per_host_gap: f.per_host_gap.unwrap_or(defaults.per_host_gap),
+            max_feed_bytes: f.max_feed_bytes.unwrap_or(defaults.max_feed_bytes),
+            max_page_bytes: f.max_page_bytes.unwrap_or(defaults.max_page_bytes),
+            max_redirects: f.max_redirects.unwrap_or(defaults.max_redirects),
+        };
         let index = IndexConfig {
-            commit_docs: commit_docs.map_or(IndexConfig::default().commit_docs, |c| *c.get_ref()),
+            commit_docs: positive(
+                raw.index.commit_docs,
+                "commit_docs",
+                IndexConfig::default().commit_docs,
+            )?,
             commit_interval: raw
                 .index
                 .commit_interval
                 .unwrap_or(IndexConfig::default().commit_interval),
         };
 
+        if fetch.min_interval > fetch.max_interval {
+            let span = source.find("min_interval").map(|at| at..at);
+            let message = "must not be longer than max_interval";
+            return Err(ConfigError::at(
+                path,
+                &source,
+                span,
+                Some("min_interval"),
+                message,
+            ));
+        }
+        let sites = site_rules(raw.sites, &invalid)?;
         let dir = path.parent().unwrap_or(Path::new("."));
         let feeds_file = dir.join(raw.feeds_file.as_deref().unwrap_or("feeds.toml"));
         let feeds = load_feeds(&feeds_file)?;
@@ -183,6 +268,7 @@ impl Config {
             fetch,
             index,
             feeds,
+            sites,
         })
     }
 
@@ -194,11 +280,6 @@ impl Config {
     /// The tantivy index directory in the data directory.
     pub fn index_dir(&self) -> PathBuf {
         self.data_dir.join("index")
-    }
-
-    /// Poll interval of `feed`.
-    pub fn interval_of(&self, feed: &FeedConfig) -> Duration {
-        feed.interval.unwrap_or(self.fetch.default_interval)
     }
 }
 
@@ -246,5 +327,29 @@ mod tests {
         let err = Config::load_without_env(&path).unwrap_err().to_string();
         assert!(err.contains("newsd.toml:1:"), "{err}");
         assert!(err.contains("key `listen`"), "{err}");
+    }
+
+    #[test]
+    fn site_rules_are_read_and_bad_selectors_named() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "feeds.toml", "");
+        let path = write(
+            dir.path(),
+            "newsd.toml",
+            "[[site]]\nhost = \"france24.com\"\nbody = \"div.t-content__body\"\nremove = [\".quote\"]\n",
+        );
+        let config = Config::load_without_env(&path).unwrap();
+        assert_eq!(config.sites.len(), 1);
+        assert_eq!(config.sites[0].host, "france24.com");
+        assert_eq!(config.sites[0].body.as_deref(), Some("div.t-content__body"));
+        assert_eq!(config.sites[0].remove, [".quote"]);
+        let path = write(
+            dir.path(),
+            "newsd.toml",
+            "[[site]]\nhost = \"x.example\"\nremove = [\"div[\"]\n",
+        );
+        let err = Config::load_without_env(&path).unwrap_err().to_string();
+        assert!(err.contains("newsd.toml:3:"), "{err}");
+        assert!(err.contains("key `remove`"), "{err}");
     }
 }

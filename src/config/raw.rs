@@ -1,6 +1,7 @@
 //! Raw serde shapes of `newsd.toml` and `feeds.toml`, exactly as users write them. Unknown keys
 //! are rejected so that a typo never silently falls back to a default.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -20,6 +21,19 @@ pub(crate) struct RawConfig {
     pub fetch: RawFetch,
     #[serde(default)]
     pub index: RawIndex,
+    /// `[[site]]` extraction rules.
+    #[serde(default, rename = "site")]
+    pub sites: Vec<RawSite>,
+}
+
+/// `[[site]] host = "…", body = "css", remove = ["css", …]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSite {
+    pub host: Spanned<String>,
+    pub body: Option<Spanned<String>>,
+    #[serde(default)]
+    pub remove: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -29,7 +43,18 @@ pub(crate) struct RawFetch {
     #[serde(default, with = "humantime_serde")]
     pub timeout: Option<Duration>,
     #[serde(default, with = "humantime_serde")]
+    pub connect_timeout: Option<Duration>,
+    #[serde(default, with = "humantime_serde")]
     pub default_interval: Option<Duration>,
+    #[serde(default, with = "humantime_serde")]
+    pub min_interval: Option<Duration>,
+    #[serde(default, with = "humantime_serde")]
+    pub max_interval: Option<Duration>,
+    #[serde(default, with = "humantime_serde")]
+    pub max_backoff: Option<Duration>,
+    pub per_host_concurrency: Option<Spanned<usize>>,
+    #[serde(default, with = "humantime_serde")]
+    pub per_host_gap: Option<Duration>,
     pub page_workers: Option<Spanned<usize>>,
     pub max_feed_bytes: Option<u64>,
     pub max_page_bytes: Option<u64>,
@@ -60,4 +85,7 @@ pub(crate) struct RawFeed {
     pub tags: Vec<String>,
     #[serde(default, with = "humantime_serde")]
     pub interval: Option<Duration>,
+    pub user_agent: Option<String>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
 }

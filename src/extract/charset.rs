@@ -1,5 +1,7 @@
 //! Bytes → text for HTML pages: BOM, then the HTTP `Content-Type` charset, then a
-//! `<meta charset>` in the first kilobytes, then UTF-8 (invalid sequences replaced).
+//! `<meta charset>` in the first kilobytes (unless the bytes are UTF-8 with non-ASCII text in
+//! them: pages re-saved as UTF-8 keep their old declaration), then UTF-8 when the bytes are
+//! UTF-8, else `chardetng`'s guess (old Latin-1 / windows-1252 pages that declare nothing).
 
 use encoding_rs::{Encoding, UTF_8};
 
@@ -18,9 +20,30 @@ pub fn decode_html(bytes: &[u8], content_type: Option<&str>) -> String {
     let encoding = content_type
         .and_then(charset_param)
         .and_then(|label| Encoding::for_label(label.as_bytes()))
-        .or_else(|| meta_charset(&bytes[..bytes.len().min(META_SNIFF_BYTES)]))
-        .unwrap_or(UTF_8);
+        .or_else(|| {
+            meta_charset(&bytes[..bytes.len().min(META_SNIFF_BYTES)])
+                .filter(|declared| *declared == UTF_8 || bytes.is_ascii() || !is_utf8(bytes))
+        })
+        .unwrap_or_else(|| sniff(bytes));
     encoding.decode_without_bom_handling(bytes).0.into_owned()
+}
+
+/// Whether `bytes` are UTF-8 (a sequence cut off at the very end, by a size cap, counts).
+fn is_utf8(bytes: &[u8]) -> bool {
+    match std::str::from_utf8(bytes) {
+        Ok(_) => true,
+        Err(error) => error.error_len().is_none(),
+    }
+}
+
+/// UTF-8 when the bytes are valid UTF-8, else the encoding `chardetng` guesses.
+fn sniff(bytes: &[u8]) -> &'static Encoding {
+    if is_utf8(bytes) {
+        return UTF_8;
+    }
+    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    detector.feed(bytes, true);
+    detector.guess(None, chardetng::Utf8Detection::Allow)
 }
 
 /// The `charset=` parameter of a `Content-Type` value.
@@ -68,6 +91,20 @@ mod tests {
     fn meta_charset_is_used_without_header() {
         let page = b"<html><head><meta charset=\"windows-1252\"></head><p>na\xefve</p>";
         assert!(decode_html(page, Some("text/html")).contains("naïve"));
+    }
+
+    #[test]
+    fn utf8_bytes_win_over_a_stale_meta_declaration() {
+        let page = "<meta charset=\"gb2312\"><title>新电脑</title>".as_bytes();
+        assert!(decode_html(page, None).contains("新电脑"));
+    }
+
+    #[test]
+    fn undeclared_latin1_is_sniffed() {
+        let page = "<p>Les élèves répètent déjà à l’école, où la fête approche.</p>".as_bytes();
+        let (latin1, _, _) = encoding_rs::WINDOWS_1252.encode(std::str::from_utf8(page).unwrap());
+        assert!(decode_html(&latin1, None).contains("élèves répètent déjà"));
+        assert!(decode_html(page, None).contains("l’école"));
     }
 
     #[test]

@@ -1,29 +1,233 @@
 //! Extraction: an article page → [`ExtractedPage`]: decoded text, title, main text without
 //! navigation and "related" blocks, and the metadata a page declares. Second stage of the flow,
 //! after the page fetch; CPU-bound, so the pipeline runs it on the blocking pool.
+//!
+//! The page is parsed once (html5ever, via `dom_query`): metadata is read first, boilerplate is
+//! pruned by general rules (and per-site rules), `dom_smoothie` (a Readability.js port) picks
+//! the article subtree, which is cleaned again and rendered as paragraphs.
 
 mod charset;
+mod clean;
+mod lang;
+mod lead;
 mod metadata;
+mod site;
+#[cfg(test)]
+mod tests;
 mod text;
 
-use scraper::Html;
+use std::time::{Duration, Instant};
+
+use dom_query::{Document, NodeRef};
+use dom_smoothie::{ParsePolicy, Readability, TextMode};
+use tracing::debug;
 
 pub use charset::decode_html;
+pub use site::SiteRules;
 pub use text::html_to_text;
 
 use crate::model::ExtractedPage;
 
+/// Bytes of a page that are read; the rest is cut (html5ever closes what is open).
+pub const MAX_PAGE_BYTES: usize = 3 * 1024 * 1024;
+/// Elements beyond which the main-text search is not run (it is superlinear in the worst case).
+const MAX_ELEMENTS: usize = 60_000;
+/// Time after which the page's remaining stages are skipped; what was read so far is kept.
+const TIME_BUDGET: Duration = Duration::from_secs(2);
+/// Link text over this share of a block's text makes it a link list.
+const MAX_LINK_DENSITY: f32 = 0.6;
+/// A found block with less text than this is worth a second search.
+const MIN_FOUND_CHARS: usize = 500;
+/// Article text shorter than this is no article (a teaser, a video page, an error).
+const MIN_ARTICLE_CHARS: usize = 100;
+/// Text shorter than this that asks for a subscription is a paywall stub.
+const PAYWALL_MAX_CHARS: usize = 1500;
+
 /// Extracts the article from page bytes served with `content_type` from `url`.
 pub fn extract(bytes: &[u8], content_type: Option<&str>, url: &str) -> ExtractedPage {
+    extract_with(bytes, content_type, url, &SiteRules::default())
+}
+
+/// [`extract`] with a site's rules applied (see [`SiteRules::for_url`]).
+pub fn extract_with(
+    bytes: &[u8],
+    content_type: Option<&str>,
+    url: &str,
+    rules: &SiteRules,
+) -> ExtractedPage {
+    let started = Instant::now();
+    let bytes = &bytes[..bytes.len().min(MAX_PAGE_BYTES)];
     let html = decode_html(bytes, content_type);
-    let doc = Html::parse_document(&html);
+    let doc = Document::from(html);
     let meta = metadata::read(&doc, url);
-    ExtractedPage {
+    let mut page = ExtractedPage {
         title: meta.title,
-        text: text::main_text(&doc),
-        author: meta.author,
-        published: meta.published,
+        author: (!meta.authors.is_empty()).then(|| meta.authors.join(", ")),
+        authors: meta.authors,
+        published: meta.published.map(|d| d.instant),
+        published_date: meta.published.map(|d| d.day),
+        updated: meta.updated.map(|d| d.instant),
         lang: meta.lang,
         canonical_url: meta.canonical_url,
+        lead_image: meta.image,
+        section: meta.section,
+        site_name: meta.site_name,
+        ..ExtractedPage::default()
+    };
+    if started.elapsed() > TIME_BUDGET {
+        debug!(%url, elapsed = ?started.elapsed(), "page over its time budget, text skipped");
+        return page;
     }
+    let lead = lead::find(&doc);
+    let mut paragraphs = main_text(doc, url, rules);
+    if let Some(lead) = lead
+        && !paragraphs.is_empty()
+        && !paragraphs
+            .iter()
+            .any(|p| p.contains(&lead) || lead.contains(p.as_str()))
+    {
+        paragraphs.insert(0, lead);
+    }
+    let text = paragraphs.join("\n\n");
+    if !looks_like_article(&text) {
+        debug!(%url, chars = text.len(), "no article text on the page");
+    } else {
+        page.html = paragraphs_html(&paragraphs);
+        page.text = drop_leading_title(text, page.title.as_deref());
+    }
+    if page.lang.is_none() {
+        page.lang = lang::detect(&page.text);
+    }
+    page
+}
+
+/// The article's paragraphs: site rules, pruning, the main-text search, cleaning again.
+fn main_text(doc: Document, url: &str, rules: &SiteRules) -> Vec<String> {
+    clean::remove_selected(&doc, &rules.remove);
+    if let Some(css) = &rules.body
+        && let Some(found) = doc.try_select(css).filter(|s| s.exists())
+    {
+        return found.nodes().iter().flat_map(|n| finish(n)).collect();
+    }
+    let Some(body) = doc.body() else {
+        return Vec::new();
+    };
+    clean::prune(&body);
+    if doc.select("*").length() > MAX_ELEMENTS {
+        debug!(%url, "page has too many elements for the main-text search");
+        return Vec::new();
+    }
+    // Readability's first pass strips "unlikely" blocks by class name; on pages where that
+    // leaves a wrong block standing (a list of links, a scrap), a second pass without it
+    // finds the article. The copy is cheap next to the parse.
+    let spare = doc.clone();
+    let first = grab(doc, url, None);
+    let poor = |found: &clean::TextShare| {
+        found.visible < MIN_FOUND_CHARS || found.linked * 2 > found.visible
+    };
+    if first.as_ref().is_some_and(|(_, found)| !poor(found)) {
+        return first.map(|(p, _)| p).unwrap_or_default();
+    }
+    let second = grab(spare, url, Some(ParsePolicy::Moderate));
+    match (first, second) {
+        (Some(a), Some(b)) if !poor(&b.1) || b.1.visible > a.1.visible => b.0,
+        (a, b) => a.or(b).map(|(p, _)| p).unwrap_or_default(),
+    }
+}
+
+/// Runs the main-text search (all of Readability's passes, or one `policy`) and renders
+/// what it finds, with how much text the found block held.
+fn grab(
+    doc: Document,
+    url: &str,
+    policy: Option<ParsePolicy>,
+) -> Option<(Vec<String>, clean::TextShare)> {
+    let config = dom_smoothie::Config {
+        keep_classes: true,
+        text_mode: TextMode::Raw,
+        ..dom_smoothie::Config::default()
+    };
+    let absolute = url::Url::parse(url).is_ok().then_some(url);
+    let mut readability = Readability::with_document(doc, absolute, Some(config)).ok()?;
+    let result = match policy {
+        Some(policy) => readability.parse_with_policy(policy),
+        None => readability.parse(),
+    };
+    if let Err(error) = result {
+        debug!(%url, %error, "no article found");
+        return None;
+    }
+    let content = readability.doc.select("#readability-page-1");
+    let root = content.nodes().first()?;
+    let found = clean::TextShare::of(root);
+    Some((finish(root), found))
+}
+
+/// Cleans the chosen subtree again and renders it.
+fn finish(root: &NodeRef) -> Vec<String> {
+    clean::prune(root);
+    clean::drop_link_lists(root, MAX_LINK_DENSITY);
+    text::paragraphs(root)
+}
+
+/// Words that, in a short text, mean the article is behind a login or subscription.
+const PAYWALL_PHRASES: &[&str] = &[
+    "subscribe to continue",
+    "subscribe to read",
+    "to continue reading",
+    "already a subscriber",
+    "subscribers only",
+    "log in to read",
+    "sign in to read",
+    "jetzt abonnieren",
+    "weiterlesen mit",
+    "abonnez-vous",
+    "réservé aux abonnés",
+];
+
+fn looks_like_article(text: &str) -> bool {
+    let chars = text.chars().count();
+    if chars < MIN_ARTICLE_CHARS {
+        return false;
+    }
+    if chars < PAYWALL_MAX_CHARS {
+        let lower = text.to_lowercase();
+        return !PAYWALL_PHRASES.iter().any(|p| lower.contains(p));
+    }
+    true
+}
+
+/// The text without a first paragraph that repeats the headline.
+fn drop_leading_title(text: String, title: Option<&str>) -> String {
+    match (title, text.split_once("\n\n")) {
+        (Some(title), Some((first, rest))) if first.trim().eq_ignore_ascii_case(title.trim()) => {
+            rest.to_owned()
+        }
+        _ => text,
+    }
+}
+
+/// The paragraphs as minimal, safe HTML for display.
+fn paragraphs_html(paragraphs: &[String]) -> String {
+    let mut out = String::new();
+    for p in paragraphs {
+        out.push_str("<p>");
+        out.push_str(&html_escape(p));
+        out.push_str("</p>\n");
+    }
+    out
+}
+
+fn html_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            _ => out.push(c),
+        }
+    }
+    out
 }

@@ -1,233 +1,390 @@
-//! The main text of a page: the paragraphs of its article container, without navigation,
-//! headers, footers, "related stories", share and newsletter blocks. A simple, rule-based
-//! extractor; paragraphs are separated by a blank line.
+//! The article's text: the chosen content subtree rendered as paragraphs (blocks separated by
+//! a blank line, whitespace collapsed, NFC), then the promo lines a content block still holds
+//! ("Read more", "Share", "Sign up", tag lists, breadcrumbs, image credits) dropped.
 
-use std::sync::LazyLock;
+use dom_query::{Document, NodeRef};
+use unicode_normalization::UnicodeNormalization;
 
-use scraper::{ElementRef, Html, Selector};
-
-/// Containers tried in order; the first holding enough paragraph text is the article.
-static CONTAINERS: LazyLock<Vec<Selector>> = LazyLock::new(|| {
-    [
-        "[itemprop=articleBody]",
-        "article",
-        "[role=main]",
-        "main",
-        "body",
-    ]
-    .iter()
-    .map(|css| Selector::parse(css).expect("static selector is valid"))
-    .collect()
-});
-
-/// A container whose paragraphs hold less text than this is probably a teaser card.
-const MIN_CONTAINER_CHARS: usize = 200;
-
-/// Elements whose text is never article text.
-const SKIPPED_TAGS: &[&str] = &[
-    "nav",
+/// Elements that end a paragraph.
+const BLOCK_TAGS: &[&str] = &[
+    "p",
+    "div",
+    "section",
+    "article",
+    "main",
     "header",
-    "footer",
-    "aside",
-    "form",
-    "script",
-    "style",
-    "noscript",
-    "template",
-    "button",
-    "select",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "ul",
+    "ol",
+    "li",
+    "dl",
+    "dt",
+    "dd",
+    "blockquote",
+    "pre",
+    "table",
+    "tr",
+    "figure",
     "figcaption",
-    "svg",
-    "iframe",
+    "hr",
+    "address",
+    "details",
+    "summary",
+    "center",
 ];
 
-/// `class`/`id` words that mark boilerplate blocks.
-const BOILERPLATE_WORDS: &[&str] = &[
-    "nav",
-    "navbar",
-    "navigation",
-    "menu",
-    "breadcrumb",
-    "breadcrumbs",
-    "related",
-    "share",
-    "sharing",
-    "social",
-    "newsletter",
-    "subscribe",
-    "subscription",
-    "signup",
-    "promo",
-    "advert",
-    "advertisement",
-    "ad",
-    "ads",
-    "sponsored",
-    "comments",
-    "comment",
-    "sidebar",
-    "footer",
-    "cookie",
-    "cookies",
-    "popup",
-    "modal",
-    "recommended",
-    "trending",
-    "outbrain",
-    "taboola",
-    "tags",
-    "byline",
-    "caption",
-];
-
-/// Elements whose text is a block of the article.
-const BLOCK_TAGS: &[&str] = &["p", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "li"];
-
-/// The main text of `doc`, paragraphs separated by a blank line.
-pub(super) fn main_text(doc: &Html) -> String {
-    let mut fallback = String::new();
-    for selector in CONTAINERS.iter() {
-        for container in doc.select(selector) {
-            if is_boilerplate(&container) {
-                continue;
-            }
-            let text = blocks(container).join("\n\n");
-            if text.chars().count() >= MIN_CONTAINER_CHARS {
-                return text;
-            }
-            if fallback.len() < text.len() {
-                fallback = text;
-            }
+/// The paragraphs under `root`, normalized, boilerplate lines dropped.
+pub(crate) fn paragraphs(root: &NodeRef) -> Vec<String> {
+    let mut raw = vec![String::new()];
+    render(root, &mut raw);
+    let mut out: Vec<String> = Vec::new();
+    for p in raw.iter().map(|p| normalize(p)).filter(|p| !p.is_empty()) {
+        let lower = p.to_lowercase();
+        let near_top = out.len() < HEAD_PARAGRAPHS;
+        if !(is_promo(&p) || near_top && is_byline_or_dateline(&p, &lower)) {
+            out.push(p);
         }
-    }
-    fallback
-}
-
-/// The text blocks under `root`, skipping boilerplate subtrees and blocks nested in blocks.
-fn blocks(root: ElementRef) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack: Vec<ElementRef> = root.child_elements().collect();
-    stack.reverse();
-    while let Some(el) = stack.pop() {
-        if is_boilerplate(&el) {
-            continue;
-        }
-        if BLOCK_TAGS.contains(&el.value().name()) {
-            let text = collapse(el.text());
-            if !text.is_empty() {
-                out.push(text);
-            }
-            continue;
-        }
-        let children: Vec<ElementRef> = el.child_elements().collect();
-        stack.extend(children.into_iter().rev());
     }
     out
 }
 
-fn is_boilerplate(el: &ElementRef) -> bool {
-    let value = el.value();
-    if SKIPPED_TAGS.contains(&value.name()) || value.attr("hidden").is_some() {
-        return true;
+fn render(node: &NodeRef, out: &mut Vec<String>) {
+    for child in node.children_it(false) {
+        if child.is_text() {
+            let text = child.text();
+            if let Some(last) = out.last_mut() {
+                last.push_str(&text);
+            }
+            continue;
+        }
+        if !child.is_element() {
+            continue;
+        }
+        let name = child.node_name();
+        let name = name.as_deref().unwrap_or("");
+        // Ruby annotations (furigana) repeat the text they sit on; captions describe a
+        // picture, not the story.
+        if matches!(name, "rt" | "rp" | "figcaption") {
+            continue;
+        }
+        if name == "br" {
+            out.push(String::new());
+            continue;
+        }
+        if matches!(name, "td" | "th")
+            && let Some(last) = out.last_mut()
+        {
+            last.push(' ');
+        }
+        let block = BLOCK_TAGS.contains(&name);
+        if block {
+            out.push(String::new());
+        }
+        render(&child, out);
+        if block {
+            out.push(String::new());
+        }
     }
-    if value
-        .attr("role")
-        .is_some_and(|r| r == "navigation" || r == "complementary")
-    {
-        return true;
-    }
-    let marked = |attr: Option<&str>| {
-        attr.is_some_and(|a| {
-            a.split(|c: char| !c.is_ascii_alphanumeric()).any(|word| {
-                BOILERPLATE_WORDS
-                    .iter()
-                    .any(|b| word.eq_ignore_ascii_case(b))
-            })
-        })
-    };
-    marked(value.attr("class")) || marked(value.attr("id"))
 }
 
-fn collapse<'a>(parts: impl Iterator<Item = &'a str>) -> String {
-    let mut out = String::new();
-    for word in parts.flat_map(str::split_whitespace) {
+/// Whitespace collapsed to single spaces, Unicode NFC.
+pub(crate) fn normalize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
         if !out.is_empty() {
             out.push(' ');
         }
         out.push_str(word);
     }
-    out
+    if out.is_ascii() {
+        out
+    } else {
+        out.nfc().collect()
+    }
+}
+
+/// Openings of lines that point elsewhere rather than tell the story (lowercase).
+const PROMO_OPENINGS: &[&str] = &[
+    "read more",
+    "read also",
+    "also read",
+    "see also",
+    "related:",
+    "related articles",
+    "related stories",
+    "more:",
+    "share this",
+    "share on",
+    "share:",
+    "sign up",
+    "subscribe to",
+    "follow us",
+    "click here",
+    "advertisement",
+    "lesen sie auch",
+    "lesen sie mehr",
+    "mehr zum thema",
+    "auch interessant",
+    "das könnte sie auch interessieren",
+    "anzeige",
+    "werbung",
+    "zum thema:",
+    "lire aussi",
+    "à lire aussi",
+    "a lire aussi",
+    "voir aussi",
+    "leer más",
+    "lee también",
+    "leggi anche",
+    "tags:",
+    "tagged:",
+    "tagged with",
+    "schlagwörter",
+    "schlagworte",
+    "kategorien:",
+    "kategorie:",
+    "categories:",
+    "category:",
+    "filed under",
+    "posted in",
+    "copyright",
+    "©",
+    "all rights reserved",
+    "photo:",
+    "image:",
+    "foto:",
+    "bild:",
+    "credit:",
+    "getty images",
+    "loading",
+    "like this:",
+    "gefällt mir:",
+    "teilen:",
+    "diesen artikel teilen",
+    "artikel teilen",
+    "newsletter",
+    "bildquelle",
+    "quelle: getty",
+    "don't miss",
+    "don’t miss",
+    "continue reading",
+    "more great",
+    "most popular",
+    "most read",
+    "recommended for you",
+    "you may also like",
+    "you might also like",
+    "published:",
+    "updated:",
+    "posted:",
+    "last updated",
+    "this entry was posted",
+    "about the author",
+    "if you enjoyed",
+    "we want to hear",
+    "advertising disclosure",
+    "advertiser disclosure",
+    "kommentare geschlossen",
+    "beitragsbild",
+    "titelbild",
+    "über den autor",
+    "empfohlene beiträge",
+    "weitere beiträge",
+    "mehr themen",
+    "das könnte dich",
+    "das könnte sie",
+    "externer inhalt",
+    "schon gelesen",
+    "lade weitere",
+    "reklama",
+    "publikacja:",
+    "czytaj też",
+    "czytaj także",
+    "leia também",
+    "leia mais",
+    "ver también",
+    "lee más",
+];
+
+/// Openings of byline lines ("By Jane Doe and John Roe"); short lines only.
+const BYLINE_OPENINGS: &[&str] = &["by ", "von ", "par ", "por ", "door "];
+
+/// Bylines and datelines are looked for among this many first paragraphs.
+const HEAD_PARAGRAPHS: usize = 3;
+/// Bylines and datelines are at most this long.
+const BYLINE_MAX_CHARS: usize = 90;
+
+/// Whole lines that are buttons or labels.
+const PROMO_LINES: &[&str] = &[
+    "share",
+    "tweet",
+    "email",
+    "print",
+    "facebook",
+    "twitter",
+    "whatsapp",
+    "linkedin",
+    "pinterest",
+    "reddit",
+    "comments",
+    "comment",
+    "reply",
+    "menu",
+    "search",
+    "advertisement",
+    "ad",
+    "anzeige",
+    "werbung",
+    "teilen",
+    "drucken",
+    "top",
+    "back to top",
+    "nach oben",
+    "more",
+    "mehr",
+];
+
+/// Short lines under this many characters are checked against the promo rules.
+const PROMO_MAX_CHARS: usize = 160;
+
+fn is_promo(paragraph: &str) -> bool {
+    if paragraph.chars().count() > PROMO_MAX_CHARS {
+        return false;
+    }
+    let lower = paragraph.to_lowercase();
+    let bare = lower.trim_matches(|c: char| !c.is_alphanumeric());
+    if PROMO_LINES.contains(&bare) || !lower.chars().any(char::is_alphanumeric) {
+        return true;
+    }
+    if PROMO_OPENINGS.iter().any(|p| {
+        lower
+            .strip_prefix(p)
+            .is_some_and(|rest| !rest.starts_with(|c: char| c.is_alphabetic()) || p.ends_with(':'))
+    }) {
+        return true;
+    }
+    PROMO_PHRASES.iter().any(|p| lower.contains(p)) || is_breadcrumb(paragraph)
+}
+
+/// Phrases that, anywhere in a short line, make it a call to subscribe, share or buy, or a
+/// rights notice.
+const PROMO_PHRASES: &[&str] = &[
+    "for the full story",
+    "already a subscriber",
+    "to view the full story",
+    "subscribe now",
+    "sign up for our",
+    "download our app",
+    "all rights reserved",
+    "alle rechte vorbehalten",
+    "tous droits réservés",
+    "todos los derechos reservados",
+    "wszelkie prawa zastrzeżone",
+    "vergiss nicht zu teilen",
+    "artikel gefallen?",
+    "affiliate link",
+    "abonnieren sie",
+    "jetzt abonnieren",
+];
+
+/// "By Jane Doe", "November 20, 2019 / 1:07 AM / CBS News": a short line that names the
+/// author or is mostly a date.
+fn is_byline_or_dateline(line: &str, lower: &str) -> bool {
+    if line.chars().count() > BYLINE_MAX_CHARS {
+        return false;
+    }
+    if BYLINE_OPENINGS.iter().any(|b| lower.starts_with(b))
+        && line
+            .split_whitespace()
+            .skip(1)
+            .take_while(|w| w.starts_with(char::is_uppercase))
+            .count()
+            >= 1
+        && !line.ends_with(['.', '!', '?', ':'])
+    {
+        return true;
+    }
+    let words = line.split_whitespace().count();
+    words <= 12 && !line.ends_with(['.', '!', '?']) && crate::extract::metadata::has_date(line)
+}
+
+/// "Home » Blog » Title", "Startseite > Politik > …".
+fn is_breadcrumb(line: &str) -> bool {
+    let parts: Vec<&str> = line
+        .split(['»', '›', '>', '/', '|', '→'])
+        .map(str::trim)
+        .collect();
+    parts.len() >= 2
+        && parts.len() <= 10
+        && parts.iter().all(|p| p.split_whitespace().count() <= 12)
+        && {
+            let first = parts[0].to_lowercase();
+            matches!(
+                first.as_str(),
+                "home"
+                    | "start"
+                    | "startseite"
+                    | "accueil"
+                    | "inicio"
+                    | "home page"
+                    | "homepage"
+                    | "news"
+            ) || line.contains('»') && parts.iter().all(|p| p.split_whitespace().count() <= 6)
+        }
 }
 
 /// Plain text of an HTML fragment (a feed item's summary, say), whitespace collapsed.
 pub fn html_to_text(fragment: &str) -> String {
     if !fragment.contains('<') && !fragment.contains('&') {
-        return collapse(std::iter::once(fragment));
+        return normalize(fragment);
     }
-    let html = Html::parse_fragment(fragment);
-    collapse(html.root_element().text())
+    let doc = Document::fragment(fragment);
+    normalize(&doc.root().text())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const PAGE: &str = r#"<html><body>
-        <header><nav><ul><li><a href="/">Home</a></li><li>Zanzibar lighthouse festival</li></ul></nav></header>
-        <div class="breadcrumb">Home » World</div>
-        <article><h1>Talks resume</h1>
-          <div class="share-buttons"><p>Share on Facebook</p></div>
-          <p>Karabakh peace talks resumed in Geneva on Monday, with both delegations present.</p>
-          <p>The   ministers met for four hours and agreed to continue the negotiations next week,
-             officials said after the meeting ended late in the evening.</p>
-          <h2>What comes next</h2>
-          <p>A further round is expected before the end of the month.</p>
-          <aside class="related"><h3>Related stories</h3><ul><li>Older talks</li></ul></aside>
-        </article>
-        <div id="newsletter-signup"><p>Sign up for our newsletter</p></div>
-        <footer><p>© 2025 Example News</p></footer></body></html>"#;
-
-    #[test]
-    fn keeps_article_paragraphs_and_drops_boilerplate() {
-        let text = main_text(&Html::parse_document(PAGE));
-        assert!(
-            text.starts_with("Karabakh peace talks resumed in Geneva"),
-            "{text}"
-        );
-        assert!(text.contains("The ministers met for four hours"), "{text}");
-        assert!(text.contains("\n\nWhat comes next\n\n"), "{text}");
-        for boilerplate in [
-            "Zanzibar",
-            "Share on",
-            "Related stories",
-            "Sign up",
-            "©",
-            "Home »",
-        ] {
-            assert!(
-                !text.contains(boilerplate),
-                "{boilerplate} leaked into {text}"
-            );
-        }
+    fn text(html: &str) -> String {
+        let doc = Document::from(html);
+        let body = doc.select("body");
+        paragraphs(body.nodes().first().unwrap()).join("\n\n")
     }
 
     #[test]
-    fn page_without_article_element_uses_body_paragraphs() {
-        let page = format!(
-            "<body><nav>Menu</nav><div><p>{}</p></div></body>",
-            "A long paragraph of news. ".repeat(10)
+    fn blocks_become_paragraphs() {
+        let t = text(
+            "<body><p>One  <b>bold</b>\nline.</p><div>Two<br>Three</div><ul><li>a</li><li>b</li></ul></body>",
         );
-        let text = main_text(&Html::parse_document(&page));
-        assert!(text.starts_with("A long paragraph of news."));
-        assert!(!text.contains("Menu"));
+        assert_eq!(t, "One bold line.\n\nTwo\n\nThree\n\na\n\nb");
     }
 
     #[test]
-    fn fragment_to_text() {
+    fn promo_lines_and_breadcrumbs_go() {
+        let t = text(
+            "<body><p>Home » Blog » Rust</p><p>Real text starts here.</p><p>Read more: other story</p>\
+            <p>Shares of Apple rose.</p><p>Share</p><p>Tags: rust, news</p></body>",
+        );
+        assert_eq!(t, "Real text starts here.\n\nShares of Apple rose.");
+    }
+
+    #[test]
+    fn text_is_nfc() {
+        assert_eq!(normalize("Cafe\u{301}  au lait"), "Café au lait");
+    }
+
+    #[test]
+    fn html_fragments_become_text() {
         assert_eq!(
-            html_to_text("<p>One &amp; <b>two</b></p>\n<p>three</p>"),
-            "One & two three"
+            html_to_text("<p>Feed &amp; summary</p> <p>two</p>"),
+            "Feed & summary two"
         );
-        assert_eq!(html_to_text("  plain   text "), "plain text");
+        assert_eq!(html_to_text("plain   text"), "plain text");
     }
 }

@@ -2,11 +2,28 @@
 //! a guard). First stage of the flow: a feed URL in, new [`FeedItem`](crate::model::FeedItem)s
 //! and raw article pages out.
 
+mod dates;
+mod decode;
+mod discover;
+mod entities;
+mod entry;
+#[cfg(test)]
+mod golden;
+mod hints;
 mod http;
+mod json;
 mod parse;
+mod politeness;
+mod repair;
+mod root;
+mod schedule;
 
-pub use http::{FeedResponse, HttpClient, Page};
-pub use parse::{ParsedFeed, parse_feed};
+pub use discover::{Candidate, Discovery, discover};
+pub use entry::FeedFormat;
+pub use http::{CacheHints, FeedResponse, HttpClient, Page, RequestOptions};
+pub use parse::{EntryDetails, ParsedFeed, parse_feed, parse_feed_with};
+pub use politeness::{HostLimiter, HostPermit};
+pub use schedule::{Plan, Schedule};
 
 /// What went wrong fetching or parsing one feed or page.
 #[derive(Debug, thiserror::Error)]
@@ -17,6 +34,22 @@ pub enum FetchError {
     Timeout,
     #[error("HTTP status {0}")]
     Status(u16),
+    /// 410: the publisher says the feed is gone for good.
+    #[error("gone (HTTP 410)")]
+    Gone,
+    /// 429 or 503, with the server's `Retry-After` when it sent one.
+    #[error("rate limited (HTTP {status}){}", retry_after.map(|d| format!(", retry after {}s", d.as_secs())).unwrap_or_default())]
+    RateLimited {
+        status: u16,
+        retry_after: Option<std::time::Duration>,
+    },
+    /// A bot-protection page (Cloudflare-style "Just a moment...") instead of the content.
+    #[error("blocked by a bot challenge page (HTTP {status})")]
+    Challenge { status: u16 },
+    #[error("more than {0} redirects")]
+    TooManyRedirects(usize),
+    #[error("invalid URL: {0}")]
+    InvalidUrl(String),
     #[error("response larger than {limit} bytes")]
     TooLarge { limit: u64 },
     #[error("not a feed: {0}")]
@@ -29,8 +62,15 @@ impl FetchError {
     pub fn is_transient(&self) -> bool {
         match self {
             FetchError::Status(code) => *code >= 500 || *code == 408 || *code == 429,
-            FetchError::Request(_) | FetchError::Timeout => true,
-            FetchError::TooLarge { .. } | FetchError::Parse(_) => false,
+            FetchError::Request(_)
+            | FetchError::Timeout
+            | FetchError::RateLimited { .. }
+            | FetchError::Challenge { .. } => true,
+            FetchError::Gone
+            | FetchError::TooLarge { .. }
+            | FetchError::TooManyRedirects(_)
+            | FetchError::InvalidUrl(_)
+            | FetchError::Parse(_) => false,
         }
     }
 }

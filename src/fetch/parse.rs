@@ -1,65 +1,152 @@
-//! Feed bytes → [`FeedItem`]s, with feed-rs. A parser panic is caught and reported as a parse
-//! error for that feed; it never takes the daemon down.
+//! Feed bytes → [`ParsedFeed`]: the robust layer around feed-rs. Bytes are decoded to UTF-8
+//! first ([`decode`](super::decode)), the root element is normalised and, only when feed-rs
+//! rejects the document, the XML is repaired and parsed again ([`repair`](super::repair)).
+//! JSON Feed has its own lenient reader ([`json`](super::json)). A parser panic is caught and
+//! reported as a parse error for that feed; it never takes the daemon down.
 
+use std::borrow::Cow;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::Duration;
 
-use feed_rs::model::{Entry, Link};
+use chrono::{DateTime, Utc};
+use feed_rs::model::{Feed, FeedType};
+use feed_rs::parser::{ParseErrorKind, ParseFeedError};
 
-use super::FetchError;
+use super::entry::{self, FeedFormat};
+use super::{FetchError, dates, decode, hints, json, repair};
 use crate::model::FeedItem;
 
 /// A parsed feed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParsedFeed {
     pub title: Option<String>,
+    pub format: FeedFormat,
     pub items: Vec<FeedItem>,
+    /// What the items leave out, one per item and in the same order (for `newsd inspect`).
+    pub details: Vec<EntryDetails>,
+    /// The feed's own polling hint: RSS `<ttl>` or `sy:updatePeriod`/`sy:updateFrequency`,
+    /// the larger if both.
+    pub min_interval: Option<Duration>,
+    /// The document was malformed and had to be repaired to be read (feedparser's "bozo").
+    pub repaired: bool,
+}
+
+/// Per-entry facts beyond [`FeedItem`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EntryDetails {
+    /// The entry's own id (RSS `guid`, Atom `id`, JSON `id`), if it has one.
+    pub id: Option<String>,
+    pub published: Option<DateTime<Utc>>,
+    pub updated: Option<DateTime<Utc>>,
+    /// Characters of the summary and of the full content.
+    pub summary_len: usize,
+    pub content_len: usize,
 }
 
 /// Parses RSS, Atom or JSON Feed bytes fetched from `url` (used to resolve relative links).
 pub fn parse_feed(bytes: &[u8], url: &str) -> Result<ParsedFeed, FetchError> {
-    let parser = feed_rs::parser::Builder::new()
-        .base_uri(Some(url))
-        .id_generator(link_as_id)
-        .build();
-    let feed = catch_unwind(AssertUnwindSafe(|| parser.parse(bytes)))
+    parse_feed_with(bytes, None, url)
+}
+
+/// Like [`parse_feed`], also using the charset of the HTTP `Content-Type` header when the bytes
+/// carry no better evidence of their encoding.
+pub fn parse_feed_with(
+    bytes: &[u8],
+    content_type: Option<&str>,
+    url: &str,
+) -> Result<ParsedFeed, FetchError> {
+    catch_unwind(AssertUnwindSafe(|| parse_guarded(bytes, content_type, url)))
         .map_err(|_| FetchError::Parse("the feed parser panicked".into()))?
-        .map_err(|e| FetchError::Parse(e.to_string()))?;
-    Ok(ParsedFeed {
-        title: feed.title.map(|t| t.content),
-        items: feed.entries.into_iter().map(to_item).collect(),
-    })
 }
 
-/// Id of an entry without a GUID: its link, else feed-rs's hash of link and title.
-fn link_as_id(links: &[Link], title: &Option<feed_rs::model::Text>, uri: Option<&str>) -> String {
-    match links.first() {
-        Some(link) => link.href.clone(),
-        None => feed_rs::parser::generate_id(links, title, uri),
+fn parse_guarded(
+    bytes: &[u8],
+    content_type: Option<&str>,
+    url: &str,
+) -> Result<ParsedFeed, FetchError> {
+    let decoded = decode::decode(bytes, content_type);
+    let utf8_source = decoded.encoding == encoding_rs::UTF_8;
+    let text = decoded.text;
+    let base = (!url.is_empty() && url::Url::parse(url).is_ok()).then_some(url);
+    if json::looks_like_json(&text) {
+        let mut feed = json::parse(&text, base)?;
+        entry::finish(&mut feed, utf8_source);
+        return Ok(feed);
     }
+    let text: Cow<str> = match decode::rewrite_declared_encoding(&text) {
+        Some(rewritten) => Cow::Owned(rewritten),
+        None => text,
+    };
+    let (text, root) = repair::normalize_root(text);
+    let (feed, repaired) = parse_xml(&text, base)?;
+    let format = match feed.feed_type {
+        FeedType::Atom => FeedFormat::Atom,
+        FeedType::JSON => FeedFormat::Json1,
+        FeedType::RSS0 | FeedType::RSS2 => root.rss_format(),
+        FeedType::RSS1 => root.rdf_format(),
+    };
+    let min_interval = hints::max_interval(
+        feed.ttl
+            .map(|minutes| Duration::from_secs(u64::from(minutes) * 60)),
+        hints::syndication_interval(&text),
+    );
+    let mut parsed = entry::from_feed_rs(feed, format, &text);
+    parsed.min_interval = min_interval;
+    parsed.repaired = repaired || root.repaired;
+    entry::finish(&mut parsed, utf8_source);
+    Ok(parsed)
 }
 
-fn to_item(entry: Entry) -> FeedItem {
-    let link = entry
-        .links
-        .iter()
-        .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
-        .or(entry.links.first())
-        .map(|l| l.href.clone());
-    let summary = entry
-        .summary
-        .map(|s| s.content)
-        .or_else(|| entry.content.and_then(|c| c.body));
-    FeedItem {
-        key: entry.id,
-        link,
-        title: entry.title.map(|t| t.content.trim().to_owned()),
-        summary,
-        author: entry
-            .authors
-            .into_iter()
-            .find_map(|p| p.name.filter(|n| !n.trim().is_empty())),
-        published: entry.published.or(entry.updated),
+/// How many times a rejected document is repaired and parsed again before giving up.
+const MAX_REPAIRS: usize = 8;
+
+/// Parses XML with feed-rs; when it is rejected, repairs what the error points at and tries
+/// again. Returns the feed and whether any repair was needed.
+fn parse_xml(text: &str, base: Option<&str>) -> Result<(Feed, bool), FetchError> {
+    let mut current = Cow::Borrowed(text);
+    let mut rebalanced = false;
+    for attempt in 0..=MAX_REPAIRS {
+        let error = match feed_rs_parse(&current, base) {
+            Ok(feed) => return Ok((feed, attempt > 0)),
+            Err(error) => error,
+        };
+        let targeted = match &error {
+            ParseFeedError::ParseError(
+                ParseErrorKind::MissingContent { position, .. }
+                | ParseErrorKind::UnknownMimeType { position, .. },
+            ) => repair::drop_elements_like(&current, *position as usize),
+            ParseFeedError::ParseError(ParseErrorKind::NoFeedRoot) => {
+                repair::extract_embedded_feed(&current)
+            }
+            _ => None,
+        };
+        // A document cut short can surface as any error: balancing it is the general remedy.
+        let next = targeted.or_else(|| {
+            (!rebalanced).then(|| {
+                rebalanced = true;
+                repair::rebalance(&current)
+            })
+        });
+        match next {
+            Some(next) if next != *current => current = Cow::Owned(next),
+            _ => {
+                tracing::debug!(error = %error, attempt, "feed rejected");
+                return Err(FetchError::Parse(error.to_string()));
+            }
+        }
     }
+    Err(FetchError::Parse("too many repairs".into()))
+}
+
+fn feed_rs_parse(text: &str, base: Option<&str>) -> Result<Feed, ParseFeedError> {
+    feed_rs::parser::Builder::new()
+        .base_uri(base)
+        // Entries without an id keep an empty one: the id, the key and the link fallback are
+        // decided in `entry`, where it is known which ids the feed really gave.
+        .id_generator(|_, _, _| String::new())
+        .timestamp_parser(dates::parse_timestamp)
+        .build()
+        .parse(text.as_bytes())
 }
 
 #[cfg(test)]
@@ -91,5 +178,23 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(err, FetchError::Parse(_)), "{err:?}");
+    }
+
+    #[test]
+    fn ttl_and_syndication_hints_give_the_larger_interval() {
+        let rss = br#"<rss version="2.0" xmlns:sy="http://purl.org/rss/1.0/modules/syndication/">
+            <channel><title>T</title><ttl>30</ttl>
+            <sy:updatePeriod>daily</sy:updatePeriod><sy:updateFrequency>4</sy:updateFrequency>
+            </channel></rss>"#;
+        let feed = parse_feed(rss, "https://news.example/rss").unwrap();
+        assert_eq!(feed.min_interval, Some(Duration::from_secs(6 * 3600)));
+    }
+
+    #[test]
+    fn http_charset_is_used_for_undeclared_bytes() {
+        let rss = b"<rss version=\"2.0\"><channel><title>\xcf\xf0\xe8\xe2\xe5\xf2</title></channel></rss>";
+        let feed =
+            parse_feed_with(rss, Some("application/rss+xml; charset=windows-1251"), "").unwrap();
+        assert_eq!(feed.title.as_deref(), Some("Привет"));
     }
 }

@@ -185,17 +185,8 @@ impl Store {
 mod tests {
     use super::*;
     use crate::model::Validators;
-
-    fn item(key: &str) -> FeedItem {
-        FeedItem {
-            key: key.into(),
-            link: Some(format!("https://news.example/{key}")),
-            title: Some(format!("Title {key}")),
-            summary: None,
-            author: None,
-            published: None,
-        }
-    }
+    use crate::store::Poll;
+    use crate::store::testing::item;
 
     fn article(pending: &PendingItem, canonical: &str) -> Article {
         Article {
@@ -223,9 +214,7 @@ mod tests {
             .record_poll(
                 "https://f.example/rss",
                 "F",
-                &v,
-                &[item("a"), item("b")],
-                Utc::now(),
+                &Poll::new(&v, &[item("a"), item("b")], Utc::now()),
             )
             .unwrap();
         assert_eq!(first.len(), 2);
@@ -233,9 +222,7 @@ mod tests {
             .record_poll(
                 "https://f.example/rss",
                 "F",
-                &v,
-                &[item("a"), item("c")],
-                Utc::now(),
+                &Poll::new(&v, &[item("a"), item("c")], Utc::now()),
             )
             .unwrap();
         assert_eq!(
@@ -257,9 +244,7 @@ mod tests {
             .record_poll(
                 "https://f.example/rss",
                 "F",
-                &Validators::default(),
-                &[item("a"), item("b")],
-                Utc::now(),
+                &Poll::new(&Validators::default(), &[item("a"), item("b")], Utc::now()),
             )
             .unwrap();
         let Stored::New(id) = store

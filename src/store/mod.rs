@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
 pub use articles::Stored;
-pub use feeds::{FeedStats, FeedStatus};
+pub use feeds::{FeedSchedule, FeedStats, Poll};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -70,4 +70,22 @@ fn to_text(time: DateTime<Utc>) -> String {
 fn from_text(text: Option<String>) -> Option<DateTime<Utc>> {
     text.and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
         .map(|t| t.with_timezone(&Utc))
+}
+
+/// Helpers for the store's unit tests.
+#[cfg(test)]
+mod testing {
+    use crate::model::FeedItem;
+
+    /// An item keyed `key`, linking to `https://news.example/{key}`.
+    pub(super) fn item(key: &str) -> FeedItem {
+        FeedItem {
+            key: key.into(),
+            link: Some(format!("https://news.example/{key}")),
+            title: Some(format!("Title {key}")),
+            summary: None,
+            author: None,
+            published: None,
+        }
+    }
 }

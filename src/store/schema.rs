@@ -3,7 +3,8 @@
 use rusqlite::Connection;
 
 /// Migration `i` takes the database from version `i` to `i + 1`. Append only.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE feeds (
     url           TEXT PRIMARY KEY,
     etag          TEXT,
@@ -48,7 +49,19 @@ CREATE TABLE articles (
 CREATE INDEX articles_canonical ON articles (canonical_url);
 CREATE INDEX articles_feed ON articles (feed_url);
 CREATE INDEX articles_unindexed ON articles (id) WHERE indexed = 0;
-"#];
+"#,
+    r#"
+-- Scheduling state of each feed (see model::FeedState), and where a feed moved permanently
+-- when its new address could not be written back to the feed list.
+ALTER TABLE feeds ADD COLUMN state TEXT NOT NULL DEFAULT 'new';
+ALTER TABLE feeds ADD COLUMN last_success_at TEXT;
+ALTER TABLE feeds ADD COLUMN next_poll_at TEXT;
+ALTER TABLE feeds ADD COLUMN fetch_url TEXT;
+-- The poll interval the publisher asked for (<ttl>, sy:updatePeriod), in seconds.
+ALTER TABLE feeds ADD COLUMN publisher_interval INTEGER;
+CREATE INDEX items_feed ON items (feed_url);
+"#,
+];
 
 /// Brings the database to the latest schema version.
 pub(super) fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {

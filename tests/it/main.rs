@@ -2,7 +2,11 @@
 //! site serving fixture feeds and pages, with its SQLite database and tantivy index in a temp dir.
 
 mod daemon;
+mod extract;
 mod feeds_cli;
+mod feeds_opml;
+mod fetching;
 mod ingest;
+mod publisher;
 mod server;
 mod support;

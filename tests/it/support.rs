@@ -56,6 +56,29 @@ impl Workspace {
 
     /// A workspace whose feeds file is exactly `feeds_toml`.
     pub fn with_feeds_toml(feeds_toml: &str) -> Workspace {
+        Workspace::with_fetch_settings(feeds_toml, "")
+    }
+
+    /// A workspace whose feeds file is `feeds_toml` and whose `[fetch]` section also holds
+    /// `fetch_settings` (TOML lines such as `per_host_gap = "200ms"`).
+    pub fn with_fetch_settings(feeds_toml: &str, fetch_settings: &str) -> Workspace {
+        // Defaults for the tests, unless `fetch_settings` sets the key. Every fixture feed and
+        // page is on one host: without `per_host_gap = "0s"`, per-host politeness would space
+        // the requests a second apart.
+        let sets = |key: &str| {
+            fetch_settings
+                .lines()
+                .any(|line| line.trim_start().starts_with(&format!("{key} ")))
+        };
+        let defaults: String = [
+            ("timeout", "10s"),
+            ("default_interval", "15m"),
+            ("per_host_gap", "0s"),
+        ]
+        .iter()
+        .filter(|(key, _)| !sets(key))
+        .map(|(key, value)| format!("{key} = \"{value}\"\n"))
+        .collect();
         let dir = tempfile::tempdir().expect("create temp dir");
         let config = dir.path().join("newsd.toml");
         let feeds_file = dir.path().join("feeds.toml");
@@ -67,8 +90,8 @@ impl Workspace {
              listen = \"127.0.0.1:0\"\n\
              \n\
              [fetch]\n\
-             timeout = \"10s\"\n\
-             default_interval = \"15m\"\n",
+             {defaults}\
+             {fetch_settings}\n",
             data_dir.display()
         );
         std::fs::write(&config, newsd_toml).expect("write newsd.toml");

@@ -1,0 +1,392 @@
+//! Metadata a page declares about itself — title, authors, publication and update dates,
+//! language, canonical URL, lead image, section, site name — from JSON-LD, OpenGraph and
+//! `article:*` / `<meta name>` tags, then plain HTML (`<h1>`, `<time>`, bylines), then the URL.
+//! Read from the parsed page before the main-text stage prunes it.
+
+mod dates;
+mod jsonld;
+mod people;
+mod title;
+
+use dom_query::{Document, NodeRef};
+use url::Url;
+
+pub(crate) use dates::PageDate;
+
+/// Whether `text` holds a date ("Posted: Fri 6:45 PM, Feb 16, 2018").
+pub(crate) fn has_date(text: &str) -> bool {
+    dates::find_in_text(text).is_some()
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Metadata {
+    pub title: Option<String>,
+    pub authors: Vec<String>,
+    pub published: Option<PageDate>,
+    pub updated: Option<PageDate>,
+    pub lang: Option<String>,
+    pub canonical_url: Option<String>,
+    pub image: Option<String>,
+    pub section: Option<String>,
+    pub site_name: Option<String>,
+}
+
+/// `<meta>` keys (`property`, `name` or `itemprop`, lowercase) for each field, best first.
+const PUBLISHED_KEYS: &[&str] = &[
+    "article:published_time",
+    "og:published_time",
+    "datepublished",
+    "article.published",
+    "published_time",
+    "publish-date",
+    "publishdate",
+    "pubdate",
+    "parsely-pub-date",
+    "sailthru.date",
+    "dc.date.issued",
+    "dcterms.date",
+    "dc.date",
+    "dcterms.created",
+    "date",
+    "citation_publication_date",
+    "article:published",
+];
+const UPDATED_KEYS: &[&str] = &[
+    "article:modified_time",
+    "og:updated_time",
+    "datemodified",
+    "dcterms.modified",
+    "last-modified",
+];
+const AUTHOR_KEYS: &[&str] = &[
+    "author",
+    "article:author",
+    "parsely-author",
+    "sailthru.author",
+    "dc.creator",
+    "dcterms.creator",
+    "byl",
+    "citation_author",
+];
+const TITLE_KEYS: &[&str] = &["og:title", "twitter:title", "headline", "dc.title"];
+
+/// Reads the metadata of `doc`, served from `url`.
+pub(crate) fn read(doc: &Document, url: &str) -> Metadata {
+    let metas = meta_tags(doc);
+    let meta = |keys: &[&str]| -> Option<&str> {
+        keys.iter().find_map(|k| {
+            metas
+                .iter()
+                .find(|(name, _)| name == k)
+                .map(|(_, v)| v.as_str())
+        })
+    };
+    // JSON-LD, also in an untyped `<script>` that holds it (some CMSs leave the type out).
+    let ld_texts: Vec<_> = doc
+        .select("script:not([src])")
+        .nodes()
+        .iter()
+        .filter(|n| {
+            n.attr("type")
+                .is_none_or(|t| t.eq_ignore_ascii_case("application/ld+json"))
+        })
+        .map(|n| n.text())
+        .filter(|t| t.contains("@context") || t.contains("@type"))
+        .collect();
+    let ld = jsonld::read(ld_texts.iter().map(|t| &**t));
+
+    let site_name = meta(&["og:site_name", "application-name"])
+        .map(collapse)
+        .or(ld.publisher.clone());
+    let h1s: Vec<String> = doc.select("h1").nodes().iter().map(headline_text).collect();
+    let declared: Vec<String> = meta(TITLE_KEYS)
+        .map(collapse)
+        .into_iter()
+        .chain(ld.headline.as_deref().map(collapse))
+        .collect();
+    let doc_title = doc
+        .select("title")
+        .nodes()
+        .first()
+        .map(|t| collapse(&t.text()));
+    let title = title::choose(&h1s, &declared, doc_title.as_deref(), site_name.as_deref());
+
+    let mut authors = people::clean_all(ld.authors.iter().map(String::as_str));
+    if authors.is_empty() {
+        let metas_authors = AUTHOR_KEYS.iter().flat_map(|k| {
+            metas
+                .iter()
+                .filter(move |(name, _)| name == k)
+                .map(|(_, v)| v.as_str())
+        });
+        authors = people::clean_all(metas_authors.flat_map(|v| v.split(';')));
+    }
+    if authors.is_empty() {
+        authors = byline_in_html(doc);
+    }
+    if let Some(site) = &site_name {
+        authors.retain(|a| !a.eq_ignore_ascii_case(site));
+    }
+
+    let published = ld
+        .published
+        .as_deref()
+        .and_then(dates::parse_machine)
+        .or_else(|| meta(PUBLISHED_KEYS).and_then(dates::parse_machine))
+        .or_else(|| date_in_html(doc, "[itemprop=datePublished]"))
+        .or_else(|| dates::from_url(url))
+        .or_else(|| date_in_html(doc, "time[datetime]"))
+        .or_else(|| date_near_headline(doc))
+        .or_else(|| date_in_text(doc));
+    let updated = ld
+        .modified
+        .as_deref()
+        .and_then(dates::parse_machine)
+        .or_else(|| meta(UPDATED_KEYS).and_then(dates::parse_machine));
+
+    let lang = doc
+        .select("html[lang]")
+        .attr("lang")
+        .map(|l| l.trim().to_owned())
+        .or_else(|| {
+            meta(&["content-language", "og:locale", "language", "dc.language"]).map(str::to_owned)
+        })
+        .or(ld.language.clone())
+        .map(|l| primary_language(l.as_ref()))
+        .filter(|l| !l.is_empty());
+
+    let base = Url::parse(url).ok();
+    let absolute = |href: &str| -> Option<String> {
+        let href = href.trim();
+        match &base {
+            Some(base) => base.join(href).ok(),
+            None => Url::parse(href).ok(),
+        }
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
+        .map(String::from)
+    };
+    let canonical_url = doc
+        .select("link[rel=canonical][href]")
+        .attr("href")
+        .and_then(|h| absolute(h.as_ref()))
+        .or_else(|| meta(&["og:url"]).and_then(absolute));
+    let image = meta(&[
+        "og:image",
+        "og:image:url",
+        "twitter:image",
+        "twitter:image:src",
+    ])
+    .map(str::to_owned)
+    .or(ld.image.clone())
+    .and_then(|i| absolute(&i));
+    let section = meta(&["article:section", "section", "parsely-section"])
+        .map(collapse)
+        .or(ld.section.clone());
+
+    Metadata {
+        title,
+        authors,
+        published,
+        updated,
+        lang,
+        canonical_url,
+        image,
+        section,
+        site_name,
+    }
+}
+
+/// Class words of a kicker or label inside a headline ("Olympia: | Headline").
+const KICKER_WORDS: &[&str] = &[
+    "kicker",
+    "overline",
+    "topline",
+    "dachzeile",
+    "eyebrow",
+    "roofline",
+    "label",
+    "rubric",
+    "category",
+    "flag",
+    "spitzmarke",
+];
+
+/// A headline's text without the kicker or label the page sets inside it.
+fn headline_text(h1: &NodeRef) -> String {
+    let mut text = String::new();
+    let mut stack = vec![*h1];
+    while let Some(node) = stack.pop() {
+        if node.is_text() {
+            text.push_str(&node.text());
+        } else if node.is_element() {
+            let kicker = node.id != h1.id
+                && [node.attr("class"), node.attr("id")]
+                    .iter()
+                    .flatten()
+                    .any(|v| {
+                        let v = v.to_ascii_lowercase();
+                        KICKER_WORDS.iter().any(|k| v.contains(k))
+                    });
+            if kicker {
+                continue;
+            }
+            if node.has_name("br") {
+                text.push(' ');
+            }
+            stack.extend(node.children_it(true));
+        }
+    }
+    collapse(&text)
+}
+
+/// `(key, content)` of every `<meta>`, keys lowercase, in page order.
+fn meta_tags(doc: &Document) -> Vec<(String, String)> {
+    let selection = doc.select("meta[content]");
+    let mut out = Vec::with_capacity(selection.length());
+    for node in selection.nodes() {
+        let Some(content) = node.attr("content") else {
+            continue;
+        };
+        let content = content.trim();
+        if content.is_empty() {
+            continue;
+        }
+        for attr in ["property", "name", "itemprop", "http-equiv"] {
+            if let Some(key) = node.attr(attr) {
+                for key in key.split_whitespace() {
+                    out.push((key.to_ascii_lowercase(), content.to_owned()));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Authors named in the page's HTML: `itemprop=author`, `rel=author`, then byline blocks.
+fn byline_in_html(doc: &Document) -> Vec<String> {
+    for (css, many) in [
+        ("[itemprop=author] [itemprop=name]", true),
+        ("[itemprop=author]", true),
+        ("a[rel=author]", true),
+        ("[class*=byline] [class*=author], [class*=byline] a", false),
+        (
+            "[class*=author-name], [class*=authorname], [class*=author__name]",
+            false,
+        ),
+        ("[class*=byline], [class*=author], [id*=author]", false),
+    ] {
+        let selection = doc.select(css);
+        let texts: Vec<String> = selection
+            .nodes()
+            .iter()
+            .filter(|n| !in_comments(n))
+            .map(|n| {
+                n.attr("content")
+                    .map_or_else(|| n.text().to_string(), |c| c.to_string())
+            })
+            .filter(|t| t.trim().chars().count() <= 120)
+            .take(4)
+            .collect();
+        let mut authors = people::clean_all(texts.iter().map(String::as_str));
+        if !authors.is_empty() {
+            if !many {
+                authors.truncate(1);
+            }
+            return authors;
+        }
+    }
+    Vec::new()
+}
+
+/// The first date that elements matching `css` state (attribute, then text).
+fn date_in_html(doc: &Document, css: &str) -> Option<PageDate> {
+    doc.select(css)
+        .nodes()
+        .iter()
+        .filter(|n| !in_comments(n))
+        .find_map(|n| {
+            n.attr("datetime")
+                .or_else(|| n.attr("content"))
+                .and_then(|v| dates::parse_machine(v.as_ref()))
+                .or_else(|| dates::find_in_text(&n.text()))
+        })
+}
+
+/// A date written in the page's date or byline blocks ("Posted on 5. April 2017").
+fn date_in_text(doc: &Document) -> Option<PageDate> {
+    let css = "[class*=date i], [class*=time i], [class*=posted i], [class*=publish i], \
+               [class*=byline i], [class*=meta i], [id*=date i], [class*=datum i]";
+    doc.select(css)
+        .nodes()
+        .iter()
+        .filter(|n| !in_comments(n))
+        .take(40)
+        .find_map(|n| {
+            let text = n.text();
+            (text.len() <= 200)
+                .then(|| dates::find_in_text(&text))
+                .flatten()
+        })
+}
+
+/// The first date written just after the headline (or just before it): where pages without
+/// date markup put "Handball Schweiz • 02.02.2022" or "Pressemitteilung vom 20.01.2022".
+fn date_near_headline(doc: &Document) -> Option<PageDate> {
+    const BEFORE: usize = 300;
+    const AFTER: usize = 1500;
+    let body = doc.body()?;
+    let mut text = String::new();
+    let mut headline_at = None;
+    let mut stack = vec![body];
+    while let Some(node) = stack.pop() {
+        if headline_at.is_some_and(|at| text.len() > at + AFTER) {
+            break;
+        }
+        if node.is_text() {
+            text.push_str(&node.text());
+            text.push(' ');
+        } else if node.is_element() {
+            let name = node.node_name();
+            let name = name.as_deref().unwrap_or("");
+            if matches!(name, "script" | "style" | "noscript" | "template" | "nav") {
+                continue;
+            }
+            if name == "h1" && headline_at.is_none() {
+                headline_at = Some(text.len());
+            }
+            let children: Vec<_> = node.children_it(true).collect();
+            stack.extend(children);
+        }
+    }
+    let at = headline_at?;
+    let floor = |mut i: usize| {
+        while !text.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let end = floor(text.len().min(at + AFTER));
+    dates::find_in_text(&text[at..end])
+        .or_else(|| dates::find_in_text(&text[floor(at.saturating_sub(BEFORE))..at]))
+}
+
+/// Whether a node sits in a comment thread (whose dates and names are not the article's).
+fn in_comments(node: &NodeRef) -> bool {
+    node.ancestors_it(Some(12)).any(|a| {
+        let marks = |v: Option<&str>| v.is_some_and(|v| v.to_ascii_lowercase().contains("comment"));
+        marks(a.attr("class").as_deref()) || marks(a.attr("id").as_deref())
+    })
+}
+
+/// `en` of `en-US`, `de` of `de_DE`.
+fn primary_language(tag: &str) -> String {
+    tag.split(['-', '_'])
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
+fn collapse(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}

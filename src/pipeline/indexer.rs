@@ -1,0 +1,120 @@
+//! The indexer stage: the only holder of the tantivy writer. Adds stored articles, commits in
+//! batches, then marks them indexed in the store; at start-up it catches the index up.
+
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+use tracing::{debug, info, warn};
+
+use super::{CATCH_UP_BATCH, PipelineError, WRITER_MEMORY};
+use crate::config::IndexConfig;
+use crate::index::{ArticleWriter, SearchIndex};
+use crate::model::Article;
+use crate::store::Store;
+
+/// Indexes what the store holds and the index does not: articles stored but not committed
+/// before a crash, or everything when the index was lost (deleted, or restored from an older
+/// backup: it then holds fewer documents than the store says it does).
+pub(super) async fn catch_up_index(
+    index: SearchIndex,
+    writer: ArticleWriter,
+    store: Arc<Store>,
+) -> Result<ArticleWriter, PipelineError> {
+    tokio::task::spawn_blocking(move || {
+        let mut writer = writer;
+        let (in_index, indexed) = (index.num_docs(), store.indexed_count()?);
+        if in_index < indexed {
+            warn!(
+                in_index,
+                indexed, "the index lost documents, indexing every article again"
+            );
+            store.mark_all_unindexed()?;
+        }
+        let total = index_unindexed(&mut writer, &store)?;
+        if total > 0 {
+            info!(
+                articles = total,
+                "indexed articles stored before the last stop"
+            );
+        }
+        Ok(writer)
+    })
+    .await?
+}
+
+/// Adds every stored, unindexed article to the index, committing per batch. Returns the count.
+fn index_unindexed(writer: &mut ArticleWriter, store: &Store) -> Result<usize, PipelineError> {
+    let mut total = 0;
+    loop {
+        let batch = store.unindexed_articles(CATCH_UP_BATCH)?;
+        if batch.is_empty() {
+            return Ok(total);
+        }
+        for article in &batch {
+            writer.add(article)?;
+        }
+        total += batch.len();
+        store.mark_indexed(&writer.commit()?)?;
+    }
+}
+
+/// Rebuilds the index from the store (`newsd reindex`). Fails while a daemon holds the writer.
+pub async fn rebuild_index(index: &SearchIndex, store: Arc<Store>) -> Result<usize, PipelineError> {
+    let mut writer = index.writer(WRITER_MEMORY)?;
+    tokio::task::spawn_blocking(move || {
+        writer.delete_all()?;
+        writer.commit()?;
+        store.mark_all_unindexed()?;
+        index_unindexed(&mut writer, &store)
+    })
+    .await?
+}
+
+/// The only holder of the index writer: adds stored articles and commits every
+/// `commit_docs` documents or `commit_interval` after the first uncommitted one, and at the end.
+/// After each commit the store records what the index now holds.
+pub(super) async fn index_stage(
+    mut writer: ArticleWriter,
+    store: Arc<Store>,
+    mut stored: mpsc::Receiver<Article>,
+    config: IndexConfig,
+) -> Result<(), PipelineError> {
+    let mut deadline: Option<tokio::time::Instant> = None;
+    loop {
+        let next = match deadline {
+            Some(at) => tokio::select! {
+                next = stored.recv() => next,
+                () = tokio::time::sleep_until(at) => {
+                    writer = commit(writer, &store).await?;
+                    deadline = None;
+                    continue;
+                }
+            },
+            None => stored.recv().await,
+        };
+        let Some(article) = next else { break };
+        writer.add(&article)?;
+        deadline.get_or_insert_with(|| tokio::time::Instant::now() + config.commit_interval);
+        if writer.uncommitted() >= config.commit_docs {
+            writer = commit(writer, &store).await?;
+            deadline = None;
+        }
+    }
+    if writer.uncommitted() > 0 {
+        commit(writer, &store).await?;
+    }
+    Ok(())
+}
+
+/// Commits on the blocking pool (a commit fsyncs) and marks the committed articles indexed.
+async fn commit(writer: ArticleWriter, store: &Arc<Store>) -> Result<ArticleWriter, PipelineError> {
+    let store = store.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut writer = writer;
+        let ids = writer.commit()?;
+        store.mark_indexed(&ids)?;
+        debug!(documents = ids.len(), "index committed");
+        Ok(writer)
+    })
+    .await?
+}

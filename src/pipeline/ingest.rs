@@ -1,0 +1,156 @@
+//! The page and store stages: each new item's page is fetched and extracted (falling back to
+//! the feed's own text), then stored, one transaction per article.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use chrono::Utc;
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, warn};
+
+use super::{PipelineError, Report, blocking};
+use crate::dedup::canonical_url;
+use crate::extract::{extract, html_to_text};
+use crate::fetch::HttpClient;
+use crate::model::{Article, PendingItem};
+use crate::store::{Store, Stored};
+
+/// Fetches and extracts the page of each item, `workers` at a time. On shutdown it stops
+/// taking items (they stay pending in SQLite) and finishes the pages in flight.
+pub(super) async fn page_stage(
+    http: HttpClient,
+    mut items: mpsc::Receiver<PendingItem>,
+    articles: mpsc::Sender<Extracted>,
+    workers: usize,
+    shutdown: CancellationToken,
+) {
+    // One permit per page in flight; the dispatcher waits for a permit before taking the next
+    // item, which is what pushes back on the pollers.
+    let permits = Arc::new(Semaphore::new(workers));
+    let mut running = JoinSet::new();
+    loop {
+        let permit = tokio::select! {
+            permit = permits.clone().acquire_owned() => permit.expect("semaphore is never closed"),
+            () = shutdown.cancelled() => break,
+        };
+        let item = tokio::select! {
+            item = items.recv() => match item { Some(item) => item, None => break },
+            () = shutdown.cancelled() => break,
+        };
+        let (http, articles) = (http.clone(), articles.clone());
+        running.spawn(async move {
+            // The store task only goes away when the pipeline is failing already.
+            let _ = articles.send(build_article(&http, item).await).await;
+            drop(permit);
+        });
+        while running.try_join_next().is_some() {}
+    }
+    while running.join_next().await.is_some() {}
+}
+
+/// What a page worker made of an item.
+pub(super) enum Extracted {
+    Article(Box<Article>),
+    /// Neither the page nor the feed had anything to keep.
+    Nothing {
+        item_id: i64,
+    },
+}
+
+/// Fetches an item's page and builds its article. A page that cannot be fetched falls back to
+/// the feed's own title and summary, so that the item is never lost.
+async fn build_article(http: &HttpClient, pending: PendingItem) -> Extracted {
+    let item = &pending.item;
+    let page = match &item.link {
+        Some(link) => match http.get_page(link).await {
+            Ok(page) => {
+                let url = page.url.clone();
+                tokio::task::spawn_blocking(move || {
+                    extract(&page.bytes, page.content_type.as_deref(), &page.url)
+                })
+                .await
+                .ok()
+                .map(|extracted| (url, extracted))
+            }
+            Err(error) => {
+                warn!(feed = %pending.feed_url, page = %link, %error, "page fetch failed, keeping the feed's summary");
+                None
+            }
+        },
+        None => None,
+    };
+    let (url, page) = page.unwrap_or_else(|| {
+        let url = item.link.clone().unwrap_or_else(|| item.key.clone());
+        (url, Default::default())
+    });
+    let text = if page.text.trim().is_empty() {
+        item.summary
+            .as_deref()
+            .map(html_to_text)
+            .unwrap_or_default()
+    } else {
+        page.text
+    };
+    let title = item
+        .title
+        .clone()
+        .filter(|t| !t.is_empty())
+        .or(page.title)
+        .unwrap_or_default();
+    if text.is_empty() && title.is_empty() {
+        debug!(feed = %pending.feed_url, item = %item.key, "item has neither page nor text");
+        return Extracted::Nothing {
+            item_id: pending.id,
+        };
+    }
+    Extracted::Article(Box::new(Article {
+        id: 0,
+        item_id: pending.id,
+        feed_url: pending.feed_url.clone(),
+        source: pending.source.clone(),
+        canonical_url: canonical_url(page.canonical_url.as_deref().unwrap_or(&url)),
+        url,
+        title,
+        author: item.author.clone().or(page.author),
+        published: item.published.or(page.published),
+        lang: page.lang,
+        text,
+        fetched_at: Utc::now(),
+    }))
+}
+
+/// Stores each extracted article (one transaction each) and passes new ones to the indexer.
+pub(super) async fn store_stage(
+    store: Arc<Store>,
+    mut extracted: mpsc::Receiver<Extracted>,
+    stored: mpsc::Sender<Article>,
+    report: Arc<Report>,
+) -> Result<(), PipelineError> {
+    while let Some(next) = extracted.recv().await {
+        let mut article = match next {
+            Extracted::Article(article) => *article,
+            Extracted::Nothing { item_id } => {
+                blocking(&store, move |s| s.skip_item(item_id)).await?;
+                continue;
+            }
+        };
+        let to_store = article.clone();
+        match blocking(&store, move |s| s.store_article(&to_store)).await? {
+            Stored::New(id) => {
+                article.id = id;
+                report.new_articles.fetch_add(1, Ordering::Relaxed);
+                debug!(id, url = %article.url, "article stored");
+                if stored.send(article).await.is_err() {
+                    break;
+                }
+            }
+            Stored::Duplicate(id) => {
+                debug!(duplicate_of = id, url = %article.url, "same canonical url")
+            }
+            Stored::AlreadyDone => {}
+        }
+    }
+    Ok(())
+}

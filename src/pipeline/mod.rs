@@ -1,0 +1,229 @@
+//! The pipeline: spawns the stages and wires them with bounded channels.
+//!
+//! ```text
+//! pollers ──items──► page workers ──articles──► store task ──stored──► indexer task
+//! (one per feed)     (fetch + extract,           (SQLite)               (tantivy, batched
+//!                     `page_workers` at once)                            commits)
+//! ```
+//! Every channel is bounded, so a slow indexer slows the store task, which slows the page
+//! workers, which makes the pollers wait. Items are written to SQLite before they are queued,
+//! so whatever is in a channel when the process dies is found again at the next start.
+
+mod indexer;
+mod ingest;
+mod poll;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use futures::StreamExt;
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use tracing::info;
+
+use crate::config::Config;
+use crate::fetch::{FetchError, HttpClient, Schedule};
+use crate::index::{IndexError, SearchIndex};
+use crate::model::{Article, PendingItem};
+use crate::store::{Store, StoreError};
+
+pub use indexer::rebuild_index;
+use indexer::{catch_up_index, index_stage};
+use ingest::{Extracted, page_stage, store_stage};
+use poll::Pollers;
+
+/// Items found by pollers, waiting for a page worker. Small: items are already safe in SQLite,
+/// the queue only has to keep the workers busy.
+const ITEM_QUEUE: usize = 64;
+/// Extracted articles waiting for the store task.
+const ARTICLE_QUEUE: usize = 64;
+/// Stored articles waiting for the indexer; about one commit batch of slack.
+const INDEX_QUEUE: usize = 256;
+/// Feeds polled at once by `fetch-once`.
+const ONCE_CONCURRENCY: usize = 8;
+/// Memory budget of the tantivy writer.
+const WRITER_MEMORY: usize = 50_000_000;
+/// Articles read from SQLite per batch when catching the index up.
+const CATCH_UP_BATCH: usize = 500;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Index(#[from] IndexError),
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    #[error("a pipeline task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+/// The long-lived parts every stage uses.
+#[derive(Clone)]
+pub struct Services {
+    pub store: Arc<Store>,
+    pub index: SearchIndex,
+    pub http: HttpClient,
+}
+
+impl Services {
+    /// Opens the store and the index in the configured data directory.
+    pub fn open(config: &Config) -> Result<Services, PipelineError> {
+        Ok(Services {
+            store: Arc::new(Store::open(&config.database_path())?),
+            index: SearchIndex::open(&config.index_dir())?,
+            http: HttpClient::new(&config.fetch)?,
+        })
+    }
+}
+
+/// How long the pipeline runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Poll every feed once, drain, commit, return (`newsd fetch-once`).
+    Once,
+    /// Poll every feed on its interval until shutdown (`newsd run`).
+    Daemon,
+}
+
+/// Counts of what a run did.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub feeds_ok: AtomicU64,
+    pub feeds_not_modified: AtomicU64,
+    pub feeds_failed: AtomicU64,
+    /// Dead feeds, and feeds whose server asked to wait longer (`fetch-once` only).
+    pub feeds_skipped: AtomicU64,
+    pub new_articles: AtomicU64,
+}
+
+impl std::fmt::Display for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let get = |n: &AtomicU64| n.load(Ordering::Relaxed);
+        let (ok, nm, failed) = (
+            get(&self.feeds_ok),
+            get(&self.feeds_not_modified),
+            get(&self.feeds_failed),
+        );
+        write!(
+            f,
+            "fetched {} feeds: {ok} ok, {nm} not modified, {failed} failed; {} new articles",
+            ok + nm + failed,
+            get(&self.new_articles)
+        )?;
+        match get(&self.feeds_skipped) {
+            0 => Ok(()),
+            skipped => write!(f, "; {skipped} skipped (dead, or asked to wait)"),
+        }
+    }
+}
+
+/// Runs the pipeline over `config.feeds` until `mode` says it is done or `shutdown` fires.
+/// Sources stop first; what is already queued is finished, stored and committed.
+pub async fn run(
+    config: &Config,
+    services: &Services,
+    mode: Mode,
+    shutdown: CancellationToken,
+) -> Result<Arc<Report>, PipelineError> {
+    let report = Arc::new(Report::default());
+    let mut writer = services.index.writer(WRITER_MEMORY)?;
+    writer = catch_up_index(services.index.clone(), writer, services.store.clone()).await?;
+
+    // Channel ends: the pollers (and the requeue of pending items) hold `item_tx`; the page
+    // dispatcher owns `item_rx` and hands `article_tx` to its workers; the store task owns
+    // `article_rx` and `stored_tx`; the indexer owns `stored_rx`. Each stage ends when all
+    // senders of its input are gone, so dropping the sources drains the pipeline in order.
+    let (item_tx, item_rx) = mpsc::channel::<PendingItem>(ITEM_QUEUE);
+    let (article_tx, article_rx) = mpsc::channel::<Extracted>(ARTICLE_QUEUE);
+    let (stored_tx, stored_rx) = mpsc::channel::<Article>(INDEX_QUEUE);
+
+    let indexer = tokio::spawn(index_stage(
+        writer,
+        services.store.clone(),
+        stored_rx,
+        config.index.clone(),
+    ));
+    let storer = tokio::spawn(store_stage(
+        services.store.clone(),
+        article_rx,
+        stored_tx,
+        report.clone(),
+    ));
+    let pages = tokio::spawn(page_stage(
+        services.http.clone(),
+        item_rx,
+        article_tx,
+        config.fetch.page_workers,
+        shutdown.clone(),
+    ));
+
+    let pending = blocking(&services.store, |s| s.pending_items()).await?;
+    if !pending.is_empty() {
+        info!(
+            items = pending.len(),
+            "requeueing items found before the last stop"
+        );
+    }
+    let mut sources = JoinSet::new();
+    sources.spawn(send_all(pending, item_tx.clone(), shutdown.clone()));
+    let pollers = Arc::new(Pollers {
+        services: services.clone(),
+        schedule: Schedule::from_config(&config.fetch),
+        feeds_file: config.feeds_file.clone(),
+        feeds_file_lock: tokio::sync::Mutex::new(()),
+        items: item_tx,
+        report: report.clone(),
+        shutdown: shutdown.clone(),
+    });
+    match mode {
+        Mode::Once => {
+            let (pollers, feeds) = (pollers.clone(), config.feeds.clone());
+            sources.spawn(async move {
+                futures::stream::iter(feeds)
+                    .for_each_concurrent(ONCE_CONCURRENCY, |feed| pollers.clone().poll_now(feed))
+                    .await;
+            });
+        }
+        Mode::Daemon => {
+            for feed in &config.feeds {
+                sources.spawn(pollers.clone().poll_forever(feed.clone()));
+            }
+        }
+    }
+    // The pollers' tasks hold the last references, and with them the item senders.
+    drop(pollers);
+
+    while let Some(done) = sources.join_next().await {
+        done?;
+    }
+    pages.await?;
+    storer.await??;
+    indexer.await??;
+    Ok(report)
+}
+
+/// Runs a store call on the blocking pool.
+async fn blocking<T: Send + 'static>(
+    store: &Arc<Store>,
+    call: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    let store = store.clone();
+    tokio::task::spawn_blocking(move || call(&store))
+        .await
+        .expect("store calls do not panic")
+}
+
+async fn send_all(
+    items: Vec<PendingItem>,
+    tx: mpsc::Sender<PendingItem>,
+    shutdown: CancellationToken,
+) {
+    for item in items {
+        tokio::select! {
+            sent = tx.send(item) => if sent.is_err() { return },
+            () = shutdown.cancelled() => return,
+        }
+    }
+}
