@@ -102,7 +102,7 @@ pub struct ExtractedPage {
     pub section: Option<String>,
     /// The publisher's name.
     pub site_name: Option<String>,
-    /// The main text as sanitized HTML (ammonia), for display.
+    /// The main text as safe HTML for display: one escaped `<p>` per paragraph.
     pub html: String,
 }
 
@@ -121,7 +121,38 @@ pub struct Article {
     pub published: Option<DateTime<Utc>>,
     pub lang: Option<String>,
     pub text: String,
+    /// Where `text` came from: the article page, or the feed when the page gave nothing.
+    pub text_source: TextSource,
     pub fetched_at: DateTime<Utc>,
+}
+
+/// Where an article's text came from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TextSource {
+    /// Extracted from the article's page.
+    #[default]
+    Page,
+    /// The feed's own content or summary: the page could not be fetched or held no article
+    /// (paywall, consent wall, video page).
+    Feed,
+}
+
+impl TextSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TextSource::Page => "page",
+            TextSource::Feed => "feed",
+        }
+    }
+
+    pub fn parse(text: &str) -> TextSource {
+        if text == "feed" {
+            TextSource::Feed
+        } else {
+            TextSource::Page
+        }
+    }
 }
 
 /// One search result, as the CLI and the HTTP API show it.

@@ -113,6 +113,7 @@ mod tests {
             published: DateTime::from_timestamp(1_750_000_000, 0),
             lang: Some("en".into()),
             text: text.into(),
+            text_source: Default::default(),
             fetched_at: Utc::now(),
         }
     }

@@ -11,10 +11,11 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, warn};
 
 use super::{PipelineError, Report, blocking};
+use crate::config::SiteRule;
 use crate::dedup::canonical_url;
-use crate::extract::{extract, html_to_text};
+use crate::extract::{SiteRules, extract_with, html_to_text};
 use crate::fetch::HttpClient;
-use crate::model::{Article, PendingItem};
+use crate::model::{Article, PendingItem, TextSource};
 use crate::store::{Store, Stored};
 
 /// Fetches and extracts the page of each item, `workers` at a time. On shutdown it stops
@@ -24,6 +25,7 @@ pub(super) async fn page_stage(
     mut items: mpsc::Receiver<PendingItem>,
     articles: mpsc::Sender<Extracted>,
     workers: usize,
+    sites: Arc<Vec<SiteRule>>,
     shutdown: CancellationToken,
 ) {
     // One permit per page in flight; the dispatcher waits for a permit before taking the next
@@ -39,10 +41,12 @@ pub(super) async fn page_stage(
             item = items.recv() => match item { Some(item) => item, None => break },
             () = shutdown.cancelled() => break,
         };
-        let (http, articles) = (http.clone(), articles.clone());
+        let (http, articles, sites) = (http.clone(), articles.clone(), sites.clone());
         running.spawn(async move {
             // The store task only goes away when the pipeline is failing already.
-            let _ = articles.send(build_article(&http, item).await).await;
+            let _ = articles
+                .send(build_article(&http, &sites, item).await)
+                .await;
             drop(permit);
         });
         while running.try_join_next().is_some() {}
@@ -61,14 +65,20 @@ pub(super) enum Extracted {
 
 /// Fetches an item's page and builds its article. A page that cannot be fetched falls back to
 /// the feed's own title and summary, so that the item is never lost.
-async fn build_article(http: &HttpClient, pending: PendingItem) -> Extracted {
+async fn build_article(
+    http: &HttpClient,
+    sites: &Arc<Vec<SiteRule>>,
+    pending: PendingItem,
+) -> Extracted {
     let item = &pending.item;
     let page = match &item.link {
         Some(link) => match http.get_page(link).await {
             Ok(page) => {
                 let url = page.url.clone();
+                let sites = sites.clone();
                 tokio::task::spawn_blocking(move || {
-                    extract(&page.bytes, page.content_type.as_deref(), &page.url)
+                    let rules = SiteRules::for_url(&sites, &page.url);
+                    extract_with(&page.bytes, page.content_type.as_deref(), &page.url, &rules)
                 })
                 .await
                 .ok()
@@ -85,13 +95,11 @@ async fn build_article(http: &HttpClient, pending: PendingItem) -> Extracted {
         let url = item.link.clone().unwrap_or_else(|| item.key.clone());
         (url, Default::default())
     });
-    let text = if page.text.trim().is_empty() {
-        item.summary
-            .as_deref()
-            .map(html_to_text)
-            .unwrap_or_default()
+    let (text, text_source) = if page.text.trim().is_empty() {
+        let summary = item.summary.as_deref().map(html_to_text);
+        (summary.unwrap_or_default(), TextSource::Feed)
     } else {
-        page.text
+        (page.text, TextSource::Page)
     };
     let title = item
         .title
@@ -117,6 +125,7 @@ async fn build_article(http: &HttpClient, pending: PendingItem) -> Extracted {
         published: item.published.or(page.published),
         lang: page.lang,
         text,
+        text_source,
         fetched_at: Utc::now(),
     }))
 }

@@ -156,6 +156,7 @@ pub async fn run(
         item_rx,
         article_tx,
         config.fetch.page_workers,
+        Arc::new(config.sites.clone()),
         shutdown.clone(),
     ));
 

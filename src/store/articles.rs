@@ -5,7 +5,7 @@ use chrono::Utc;
 use rusqlite::{OptionalExtension, Row, params};
 
 use super::{Store, StoreError, from_text, to_text};
-use crate::model::{Article, FeedItem, PendingItem};
+use crate::model::{Article, FeedItem, PendingItem, TextSource};
 
 /// What became of an article handed to [`Store::store_article`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,7 +19,7 @@ pub enum Stored {
 }
 
 const ARTICLE_COLUMNS: &str = "id, item_id, feed_url, source, url, canonical_url, title, author, \
-                               published, lang, text, fetched_at";
+                               published, lang, text, fetched_at, text_source";
 
 fn article_from_row(r: &Row) -> rusqlite::Result<Article> {
     Ok(Article {
@@ -35,6 +35,7 @@ fn article_from_row(r: &Row) -> rusqlite::Result<Article> {
         lang: r.get(9)?,
         text: r.get(10)?,
         fetched_at: from_text(r.get(11)?).unwrap_or_else(Utc::now),
+        text_source: TextSource::parse(&r.get::<_, String>(12)?),
     })
 }
 
@@ -92,8 +93,8 @@ impl Store {
             None => {
                 tx.execute(
                     "INSERT INTO articles (item_id, feed_url, source, url, canonical_url, title,
-                         author, published, lang, text, fetched_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                         author, published, lang, text, fetched_at, text_source)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                     params![
                         article.item_id,
                         article.feed_url,
@@ -106,6 +107,7 @@ impl Store {
                         article.lang,
                         article.text,
                         to_text(article.fetched_at),
+                        article.text_source.as_str(),
                     ],
                 )?;
                 Stored::New(tx.last_insert_rowid())
@@ -201,6 +203,7 @@ mod tests {
             published: None,
             lang: None,
             text: "body".into(),
+            text_source: TextSource::Feed,
             fetched_at: Utc::now(),
         }
     }
@@ -266,7 +269,14 @@ mod tests {
             Stored::Duplicate(id)
         );
         assert!(store.pending_items().unwrap().is_empty());
-        assert_eq!(store.unindexed_articles(10).unwrap().len(), 1);
+        let unindexed = store.unindexed_articles(10).unwrap();
+        assert_eq!(unindexed.len(), 1);
+        assert_eq!(
+            unindexed[0].text_source,
+            TextSource::Feed,
+            "where the text came from is kept"
+        );
+
         store.mark_indexed(&[id]).unwrap();
         assert!(store.unindexed_articles(10).unwrap().is_empty());
         drop(store);

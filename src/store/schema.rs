@@ -61,6 +61,10 @@ ALTER TABLE feeds ADD COLUMN fetch_url TEXT;
 ALTER TABLE feeds ADD COLUMN publisher_interval INTEGER;
 CREATE INDEX items_feed ON items (feed_url);
 "#,
+    r#"
+-- Where an article's text came from: 'page' (extracted) or 'feed' (the feed's own text).
+ALTER TABLE articles ADD COLUMN text_source TEXT NOT NULL DEFAULT 'page';
+"#,
 ];
 
 /// Brings the database to the latest schema version.

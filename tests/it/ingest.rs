@@ -211,3 +211,23 @@ fn a_lost_index_is_rebuilt_at_the_next_start() {
         assert_found_once(&workspace, &server, article);
     }
 }
+
+#[test]
+fn site_rules_from_the_config_shape_what_the_daemon_extracts() {
+    let server = FixtureServer::start();
+    // A `[[site]]` rule for the fixture host that removes the story's first paragraph.
+    let workspace = Workspace::with_fetch_settings(
+        &crate::support::feeds_file(&good_feeds(&server)),
+        "\n[[site]]\nhost = \"127.0.0.1\"\nremove = [\"div.t-content__body > p:first-child\"]\n",
+    );
+    workspace.fetch_once();
+    let karabakh = &ARTICLES[0];
+    assert!(
+        workspace.search(&phrase(karabakh.phrase)).is_empty(),
+        "the removed paragraph is not indexed"
+    );
+    // The other outlets' pages have no such element: the rule leaves them alone.
+    for article in ARTICLES.iter().filter(|a| a.source != karabakh.source) {
+        assert_found_once(&workspace, &server, article);
+    }
+}

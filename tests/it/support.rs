@@ -38,20 +38,25 @@ pub struct Workspace {
     pub data_dir: PathBuf,
 }
 
+/// The text of a feeds file listing `feeds`.
+pub fn feeds_file(feeds: &[Feed]) -> String {
+    let mut text = String::from("# feeds polled by the integration tests\n");
+    for feed in feeds {
+        let tags: Vec<String> = feed.tags.iter().map(|tag| format!("\"{tag}\"")).collect();
+        text.push_str(&format!(
+            "\n[[feed]]\nurl = \"{}\"\nname = \"{}\"\ntags = [{}]\n",
+            feed.url,
+            feed.name,
+            tags.join(", ")
+        ));
+    }
+    text
+}
+
 impl Workspace {
     /// A workspace whose feeds file lists `feeds`.
     pub fn new(feeds: &[Feed]) -> Workspace {
-        let mut text = String::from("# feeds polled by the integration tests\n");
-        for feed in feeds {
-            let tags: Vec<String> = feed.tags.iter().map(|tag| format!("\"{tag}\"")).collect();
-            text.push_str(&format!(
-                "\n[[feed]]\nurl = \"{}\"\nname = \"{}\"\ntags = [{}]\n",
-                feed.url,
-                feed.name,
-                tags.join(", ")
-            ));
-        }
-        Workspace::with_feeds_toml(&text)
+        Workspace::with_feeds_toml(&feeds_file(feeds))
     }
 
     /// A workspace whose feeds file is exactly `feeds_toml`.
