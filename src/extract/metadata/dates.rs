@@ -67,6 +67,9 @@ pub(crate) fn parse_machine(text: &str) -> Option<PageDate> {
             .filter(plausible);
         }
     }
+    if let Some(date) = java_date(text) {
+        return Some(date).filter(plausible);
+    }
     if text.len() == 8 && text.bytes().all(|b| b.is_ascii_digit()) {
         return NaiveDate::parse_from_str(text, "%Y%m%d")
             .ok()
@@ -74,6 +77,25 @@ pub(crate) fn parse_machine(text: &str) -> Option<PageDate> {
             .filter(plausible);
     }
     find_in_text(text)
+}
+
+/// Java's `Date.toString()`, as Java CMSs write it into metadata: `Mon Oct 11 14:57:21 CEST
+/// 2021`. The zone is a name, not an offset, so the day is the page's and the instant is read as
+/// if it were UTC.
+fn java_date(text: &str) -> Option<PageDate> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let [weekday, month, day, time, _zone, year] = words[..] else {
+        return None;
+    };
+    let t = NaiveDateTime::parse_from_str(
+        &format!("{weekday} {month} {day} {time} {year}"),
+        "%a %b %d %H:%M:%S %Y",
+    )
+    .ok()?;
+    Some(PageDate {
+        day: t.date(),
+        instant: Utc.from_utc_datetime(&t),
+    })
 }
 
 fn plausible(date: &PageDate) -> bool {
@@ -87,21 +109,53 @@ pub(crate) fn find_in_text(text: &str) -> Option<PageDate> {
     (0..tokens.len()).find_map(|i| date_at(&tokens[i..]).map(PageDate::from_day))
 }
 
-/// A date in a URL path: `/2019/11/19/`, `/2019-11-19-…`, `/20191119/`.
+/// A date in a URL path: `/2019/11/19/`, `/2019-11-19-…`, `/29-10-2021`, `/20191119/`.
 pub(crate) fn from_url(url: &str) -> Option<PageDate> {
     let path = url::Url::parse(url).ok()?.path().to_owned();
     let nums: Vec<&str> = path
         .split(|c: char| !c.is_ascii_digit())
         .filter(|s| !s.is_empty())
         .collect();
-    for window in nums.windows(3) {
-        if let [y, m, d] = window
+    // Year first, the three numbers side by side (`/2019/11/19/`), not a day taken from a
+    // word (`/2021/10/meldung_01/`).
+    let tokens = tokenize(&path);
+    for window in tokens.windows(5) {
+        if let [
+            Tok::Num(y),
+            Tok::Sep(_),
+            Tok::Num(m),
+            Tok::Sep(_),
+            Tok::Num(d),
+        ] = window
             && y.len() == 4
             && m.len() <= 2
             && d.len() <= 2
             && let Some(day) = ymd(y, m, d)
         {
             return Some(PageDate::from_day(day));
+        }
+    }
+    // Day first, written as one date in one segment (`/meldungen/29-10-2021`), not numbers of
+    // neighbouring folders (`/04Aktuelles/01Meldungen/2021/`).
+    for segment in path.split('/') {
+        let tokens = tokenize(segment);
+        for window in tokens.windows(5) {
+            if let [
+                Tok::Num(d),
+                Tok::Sep(a),
+                Tok::Num(m),
+                Tok::Sep(b),
+                Tok::Num(y),
+            ] = window
+                && a == b
+                && matches!(a, '-' | '.')
+                && y.len() == 4
+                && m.len() <= 2
+                && d.len() <= 2
+                && let Some(day) = ymd(y, m, d)
+            {
+                return Some(PageDate::from_day(day));
+            }
         }
     }
     nums.iter()
@@ -313,6 +367,13 @@ mod tests {
                 .to_string(),
             "2019-11-19"
         );
+        assert_eq!(
+            parse_machine("Mon Oct 11 14:57:21 CEST 2021")
+                .unwrap()
+                .day
+                .to_string(),
+            "2021-10-11"
+        );
         assert!(parse_machine("1900-01-01").is_none());
     }
 
@@ -350,6 +411,12 @@ mod tests {
             d("https://x.example/a/20200214/slug").as_deref(),
             Some("2020-02-14")
         );
+        assert_eq!(
+            d("https://x.example/meldungen/29-10-2021").as_deref(),
+            Some("2021-10-29")
+        );
+        assert_eq!(d("https://x.example/04News/01Meldungen/2021/x.html"), None);
+        assert_eq!(d("https://x.example/2021/10/meldung_01/x.html"), None);
         assert_eq!(d("https://x.example/article/12345678901").as_deref(), None);
     }
 }

@@ -7,6 +7,7 @@ mod dates;
 mod jsonld;
 mod people;
 mod title;
+mod visible;
 
 use dom_query::{Document, NodeRef};
 use url::Url;
@@ -35,6 +36,7 @@ pub(crate) struct Metadata {
 const PUBLISHED_KEYS: &[&str] = &[
     "article:published_time",
     "og:published_time",
+    "og:article:published_time",
     "datepublished",
     "article.published",
     "published_time",
@@ -43,17 +45,22 @@ const PUBLISHED_KEYS: &[&str] = &[
     "pubdate",
     "parsely-pub-date",
     "sailthru.date",
+    "citation_publication_date",
+    "article:published",
+];
+/// Generic page-date keys: CMSs often fill them with the page's last edit, so a date the page
+/// shows by its headline is believed first.
+const PAGE_DATE_KEYS: &[&str] = &[
     "dc.date.issued",
     "dcterms.date",
     "dc.date",
     "dcterms.created",
     "date",
-    "citation_publication_date",
-    "article:published",
 ];
 const UPDATED_KEYS: &[&str] = &[
     "article:modified_time",
     "og:updated_time",
+    "og:article:modified_time",
     "datemodified",
     "dcterms.modified",
     "last-modified",
@@ -128,6 +135,8 @@ pub(crate) fn read(doc: &Document, url: &str) -> Metadata {
         authors.retain(|a| !a.eq_ignore_ascii_case(site));
     }
 
+    let visible = std::cell::OnceCell::new();
+    let visible_text = || visible.get_or_init(|| visible::Flat::read(doc));
     let published = ld
         .published
         .as_deref()
@@ -136,7 +145,9 @@ pub(crate) fn read(doc: &Document, url: &str) -> Metadata {
         .or_else(|| date_in_html(doc, "[itemprop=datePublished]"))
         .or_else(|| dates::from_url(url))
         .or_else(|| date_in_html(doc, "time[datetime]"))
-        .or_else(|| date_near_headline(doc))
+        .or_else(|| visible::near_headline(visible_text(), title.as_deref()))
+        .or_else(|| meta(PAGE_DATE_KEYS).and_then(dates::parse_machine))
+        .or_else(|| visible::after_label(visible_text()))
         .or_else(|| date_in_text(doc));
     let updated = ld
         .modified
@@ -329,47 +340,6 @@ fn date_in_text(doc: &Document) -> Option<PageDate> {
         })
 }
 
-/// The first date written just after the headline (or just before it): where pages without
-/// date markup put "Handball Schweiz • 02.02.2022" or "Pressemitteilung vom 20.01.2022".
-fn date_near_headline(doc: &Document) -> Option<PageDate> {
-    const BEFORE: usize = 300;
-    const AFTER: usize = 1500;
-    let body = doc.body()?;
-    let mut text = String::new();
-    let mut headline_at = None;
-    let mut stack = vec![body];
-    while let Some(node) = stack.pop() {
-        if headline_at.is_some_and(|at| text.len() > at + AFTER) {
-            break;
-        }
-        if node.is_text() {
-            text.push_str(&node.text());
-            text.push(' ');
-        } else if node.is_element() {
-            let name = node.node_name();
-            let name = name.as_deref().unwrap_or("");
-            if matches!(name, "script" | "style" | "noscript" | "template" | "nav") {
-                continue;
-            }
-            if name == "h1" && headline_at.is_none() {
-                headline_at = Some(text.len());
-            }
-            let children: Vec<_> = node.children_it(true).collect();
-            stack.extend(children);
-        }
-    }
-    let at = headline_at?;
-    let floor = |mut i: usize| {
-        while !text.is_char_boundary(i) {
-            i -= 1;
-        }
-        i
-    };
-    let end = floor(text.len().min(at + AFTER));
-    dates::find_in_text(&text[at..end])
-        .or_else(|| dates::find_in_text(&text[floor(at.saturating_sub(BEFORE))..at]))
-}
-
 /// Whether a node sits in a comment thread (whose dates and names are not the article's).
 fn in_comments(node: &NodeRef) -> bool {
     node.ancestors_it(Some(12)).any(|a| {
@@ -389,4 +359,45 @@ fn primary_language(tag: &str) -> String {
 
 fn collapse(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn published(html: &str, url: &str) -> Option<String> {
+        read(&Document::from(html), url)
+            .published
+            .map(|d| d.day.to_string())
+    }
+
+    #[test]
+    fn a_generic_page_date_yields_to_the_date_by_the_headline() {
+        // `<meta name=date>` holds the CMS's last edit; the page shows when it was published.
+        let html = "<html><head><meta name=\"date\" content=\"2021-12-20T11:02:44+01:00\">\
+                    <meta name=\"DC.date\" content=\"2021-12-20\"></head><body>\
+                    <h1>Riesling posts win prizes</h1><span class=\"date\">27.01.2022</span>\
+                    <p>Text.</p></body></html>";
+        assert_eq!(
+            published(html, "https://wine.example/news/riesling").as_deref(),
+            Some("2022-01-27")
+        );
+        // Without a visible date it still counts.
+        let html = "<html><head><meta name=\"date\" content=\"2021-12-20\"></head>\
+                    <body><h1>Riesling</h1><p>Text.</p></body></html>";
+        assert_eq!(
+            published(html, "https://wine.example/news/riesling").as_deref(),
+            Some("2021-12-20")
+        );
+    }
+
+    #[test]
+    fn java_style_dates_in_open_graph_meta() {
+        let html = "<html><head><meta property=\"og:article:published_time\" \
+                    content=\"Mon Oct 11 14:57:21 CEST 2021\"></head><body><p>Text.</p></body></html>";
+        assert_eq!(
+            published(html, "https://thw.example/2021/10/meldung_01/page.html").as_deref(),
+            Some("2021-10-11")
+        );
+    }
 }
