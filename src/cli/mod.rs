@@ -3,6 +3,7 @@
 
 mod feeds;
 mod inspect;
+mod inspect_cluster;
 mod inspect_page;
 mod run;
 mod search;
@@ -87,6 +88,12 @@ pub enum InspectCommand {
     Pages {
         #[arg(value_name = "MANIFEST")]
         manifest: PathBuf,
+    },
+    /// Cluster articles (JSON lines in stream order) into stories: `{"id","cluster"}` per line
+    Cluster {
+        /// JSON lines with `id`, `title`, `text`, `lang`, `published`; `-` or none for stdin
+        #[arg(value_name = "FILE")]
+        input: Option<PathBuf>,
     },
 }
 
