@@ -8,6 +8,7 @@ pub mod api;
 pub mod cli;
 pub mod config;
 pub mod dedup;
+mod entities;
 pub mod extract;
 pub mod fetch;
 pub mod index;

@@ -6,8 +6,8 @@ use std::collections::HashSet;
 use feed_rs::model::{Entry, Feed, FeedType};
 use sha2::{Digest, Sha256};
 
-use super::entities;
 use super::parse::{EntryDetails, ParsedFeed};
+use crate::entities;
 use crate::model::FeedItem;
 
 /// The feed's format, named as feedparser names versions.

@@ -5,7 +5,6 @@
 mod dates;
 mod decode;
 mod discover;
-mod entities;
 mod entry;
 #[cfg(test)]
 mod golden;

@@ -2,8 +2,8 @@
 //! pass that balances tags, closes what a truncated file left open, escapes stray `&` and `<`
 //! and turns undeclared HTML entities into characters. Run only after a strict parse failed.
 
-use super::entities;
 use super::root::{tag_end, tag_name};
+use crate::entities;
 
 pub(crate) use super::root::{extract_embedded_feed, normalize_root};
 

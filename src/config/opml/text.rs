@@ -91,21 +91,7 @@ fn entity(name: &str) -> Option<char> {
         };
         return char::from_u32(code).filter(|c| *c != '\0');
     }
-    #[rustfmt::skip]
-    const NAMED: &[(&str, char)] = &[
-        ("amp", '&'), ("lt", '<'), ("gt", '>'), ("quot", '"'), ("apos", '\''),
-        ("nbsp", '\u{a0}'), ("ndash", '–'), ("mdash", '—'), ("hellip", '…'),
-        ("lsquo", '‘'), ("rsquo", '’'), ("ldquo", '“'), ("rdquo", '”'), ("laquo", '«'),
-        ("raquo", '»'), ("bull", '•'), ("middot", '·'), ("copy", '©'), ("reg", '®'),
-        ("trade", '™'), ("deg", '°'), ("euro", '€'), ("pound", '£'), ("times", '×'),
-        ("aacute", 'á'), ("agrave", 'à'), ("acirc", 'â'), ("auml", 'ä'), ("aring", 'å'),
-        ("ccedil", 'ç'), ("eacute", 'é'), ("egrave", 'è'), ("ecirc", 'ê'), ("euml", 'ë'),
-        ("iacute", 'í'), ("icirc", 'î'), ("iuml", 'ï'), ("ntilde", 'ñ'), ("oacute", 'ó'),
-        ("ocirc", 'ô'), ("ouml", 'ö'), ("oslash", 'ø'), ("uacute", 'ú'), ("ugrave", 'ù'),
-        ("ucirc", 'û'), ("uuml", 'ü'), ("szlig", 'ß'), ("Auml", 'Ä'), ("Ouml", 'Ö'),
-        ("Uuml", 'Ü'), ("Eacute", 'É'),
-    ];
-    NAMED.iter().find(|(n, _)| *n == name).map(|(_, c)| *c)
+    crate::entities::lookup(name)
 }
 
 pub(super) fn collapse_whitespace(text: &str) -> String {

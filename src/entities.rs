@@ -1,5 +1,6 @@
-//! HTML named character references that feeds use without declaring them (`&nbsp;`,
-//! `&eacute;`, `&rsquo;` …): XML knows only five, feed readers are expected to know these.
+//! HTML named character references that feeds and OPML files use without declaring them
+//! (`&nbsp;`, `&eacute;`, `&rsquo;` …): XML knows only five, readers are expected to know these.
+//! Shared by the feed parser and the OPML reader.
 
 use std::borrow::Cow;
 
