@@ -1,7 +1,8 @@
 //! newsd: a news-aggregation pipeline daemon.
 //!
 //! Feeds are polled (`fetch`), each new item's page is read (`extract`), copies are recognised
-//! (`dedup`), articles are kept in SQLite (`store`) and made searchable in tantivy (`index`).
+//! and stories formed (`dedup`), articles are kept in SQLite (`store`) and made searchable in
+//! tantivy (`index`).
 //! `pipeline` wires the stages together; `api` serves search over HTTP; `cli` is the terminal.
 
 pub mod api;
@@ -14,4 +15,5 @@ pub mod fetch;
 pub mod index;
 pub mod model;
 pub mod pipeline;
+pub mod since;
 pub mod store;

@@ -121,9 +121,51 @@ pub struct Article {
     pub published: Option<DateTime<Utc>>,
     pub lang: Option<String>,
     pub text: String,
+    /// The main content as sanitized HTML for display (links and images absolute, no scripts,
+    /// styles or event handlers).
+    pub html: String,
     /// Where `text` came from: the article page, or the feed when the page gave nothing.
     pub text_source: TextSource,
     pub fetched_at: DateTime<Utc>,
+    /// The story it belongs to; `None` until the deduplicator has placed it.
+    pub story_id: Option<i64>,
+    /// Other outlets that published a copy of it (near-identical text), oldest first.
+    pub copies: Vec<ArticleSource>,
+}
+
+impl Article {
+    /// When the article happened for the story clock: its publication date, else when it was
+    /// fetched.
+    pub fn seen_at(&self) -> DateTime<Utc> {
+        self.published.unwrap_or(self.fetched_at)
+    }
+}
+
+/// Another place an article was published: a copy of its text under another URL (wire copy,
+/// syndication, a blog republishing it). Stored in `article_sources`, searchable through the
+/// article it copies.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ArticleSource {
+    pub source: String,
+    pub url: String,
+    pub title: String,
+    pub published: Option<DateTime<Utc>>,
+    /// Estimated share of word shingles the copy has in common with the article, in [0, 1].
+    pub similarity: f32,
+}
+
+/// A story: articles from one or more outlets about the same event.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Story {
+    pub id: i64,
+    /// The headline of its first article.
+    pub title: String,
+    pub first_seen: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
+    /// Number of articles, copies not counted.
+    pub articles: u64,
+    /// Distinct outlets among its articles and their copies.
+    pub sources: Vec<String>,
 }
 
 /// Where an article's text came from.
@@ -166,4 +208,7 @@ pub struct SearchHit {
     pub lang: Option<String>,
     pub snippet: String,
     pub score: f32,
+    pub story_id: Option<i64>,
+    /// Other outlets that published a copy of this article.
+    pub copies: Vec<ArticleSource>,
 }

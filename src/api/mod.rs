@@ -1,6 +1,8 @@
-//! The HTTP API: health, search. Serves what the index and the store hold; it never writes.
+//! The HTTP API: health, search, stories, articles. Serves what the index and the store hold;
+//! it never writes.
 
 mod search;
+mod stories;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -14,7 +16,7 @@ use serde_json::json;
 use tokio::net::TcpListener;
 
 use crate::index::SearchIndex;
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 
 /// What the handlers share.
 #[derive(Clone)]
@@ -28,6 +30,9 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/api/v1/search", get(search::search))
+        .route("/api/v1/stories", get(stories::list))
+        .route("/api/v1/stories/{id}", get(stories::one))
+        .route("/api/v1/articles/{id}", get(stories::article))
         .with_state(state)
         .layer(tower_http::trace::TraceLayer::new_for_http())
 }
@@ -48,6 +53,36 @@ async fn healthz() -> &'static str {
     "ok\n"
 }
 
+/// A count parameter in `1..=max`, `default` when absent or empty.
+pub(crate) fn count(
+    value: Option<&str>,
+    name: &str,
+    default: usize,
+    max: usize,
+) -> Result<usize, ApiError> {
+    match value {
+        None | Some("") => Ok(default),
+        Some(text) => match text.parse::<usize>() {
+            Ok(n) if (1..=max).contains(&n) => Ok(n),
+            _ => Err(ApiError::bad_request(format!(
+                "`{name}` must be a number from 1 to {max}, not `{text}`"
+            ))),
+        },
+    }
+}
+
+/// Runs a store call on the blocking pool; its failures answer 500.
+pub(crate) async fn with_store<T: Send + 'static>(
+    state: &AppState,
+    call: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let store = state.store.clone();
+    tokio::task::spawn_blocking(move || call(&store))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)
+}
+
 /// An error answered as `{"error": "..."}` with its status.
 pub(crate) struct ApiError {
     status: StatusCode,
@@ -58,6 +93,13 @@ impl ApiError {
     pub(crate) fn bad_request(message: impl Into<String>) -> Self {
         ApiError {
             status: StatusCode::BAD_REQUEST,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn not_found(message: impl Into<String>) -> Self {
+        ApiError {
+            status: StatusCode::NOT_FOUND,
             message: message.into(),
         }
     }

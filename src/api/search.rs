@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::{Query, State};
 use serde::{Deserialize, Serialize};
 
-use super::{ApiError, AppState};
+use super::{ApiError, AppState, count};
 use crate::index::IndexError;
 use crate::model::SearchHit;
 
@@ -32,25 +32,17 @@ pub(super) async fn search(
     let query = params
         .q
         .ok_or_else(|| ApiError::bad_request("missing parameter `q`"))?;
-    let limit = match params.limit.as_deref() {
-        None | Some("") => DEFAULT_LIMIT,
-        Some(text) => match text.parse::<usize>() {
-            Ok(n @ 1..=MAX_LIMIT) => n,
-            _ => {
-                return Err(ApiError::bad_request(format!(
-                    "`limit` must be a number from 1 to {MAX_LIMIT}, not `{text}`"
-                )));
-            }
-        },
-    };
-    let index = state.index.clone();
+    let limit = count(params.limit.as_deref(), "limit", DEFAULT_LIMIT, MAX_LIMIT)?;
+    let (index, store) = (state.index.clone(), state.store.clone());
     let q = query.clone();
-    let hits = tokio::task::spawn_blocking(move || index.search(&q, limit))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(|e| match e {
+    let hits = tokio::task::spawn_blocking(move || {
+        let hits = index.search(&q, limit).map_err(|e| match e {
             IndexError::Query(message) => ApiError::bad_request(message),
             other => ApiError::internal(other),
         })?;
+        store.with_hit_copies(hits).map_err(ApiError::internal)
+    })
+    .await
+    .map_err(ApiError::internal)??;
     Ok(Json(SearchResponse { query, hits }))
 }

@@ -7,6 +7,7 @@ mod inspect_cluster;
 mod inspect_page;
 mod run;
 mod search;
+mod stories;
 mod subscribe;
 
 use std::io::Write;
@@ -50,6 +51,21 @@ pub enum Command {
         #[arg(long, default_value_t = 10)]
         limit: usize,
         /// One JSON object per hit and line
+        #[arg(long)]
+        json: bool,
+    },
+    /// The biggest recent stories, each with its outlets
+    Stories {
+        /// How far back: a duration (24h, 7d) or a date (2026-11-27)
+        #[arg(long, default_value = "24h")]
+        since: String,
+        /// Only stories covered by at least this many outlets
+        #[arg(long, default_value_t = 1)]
+        min_sources: usize,
+        /// Number of stories
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// One JSON object per story and line
         #[arg(long)]
         json: bool,
     },
@@ -142,6 +158,12 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Search { query, limit, json } => {
             search::search(&Config::load(&path)?, &query, limit, json)
         }
+        Command::Stories {
+            since,
+            min_sources,
+            limit,
+            json,
+        } => stories::stories(&Config::load(&path)?, &since, min_sources, limit, json),
         Command::Feeds { command } => feeds::feeds(&path, command).await,
         Command::Validate => {
             let config = Config::load(&path)?;

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use crate::config::Config;
 use crate::index::SearchIndex;
 use crate::model::SearchHit;
+use crate::store::Store;
 
 pub(super) fn search(
     config: &Config,
@@ -15,6 +16,7 @@ pub(super) fn search(
 ) -> anyhow::Result<ExitCode> {
     let index = SearchIndex::open(&config.index_dir())?;
     let hits = index.search(query, limit)?;
+    let hits = Store::open(&config.database_path())?.with_hit_copies(hits)?;
     let mut out = std::io::stdout().lock();
     if json {
         for hit in &hits {
@@ -38,6 +40,10 @@ fn print_hit(out: &mut impl Write, rank: usize, hit: &SearchHit) -> std::io::Res
     writeln!(out, "{rank}. {}", hit.title)?;
     writeln!(out, "   {} · {date}", hit.source)?;
     writeln!(out, "   {}", hit.url)?;
+    if !hit.copies.is_empty() {
+        let outlets: Vec<&str> = hit.copies.iter().map(|c| c.source.as_str()).collect();
+        writeln!(out, "   also published by {}", outlets.join(", "))?;
+    }
     if !hit.snippet.is_empty() {
         writeln!(out, "   {}", hit.snippet)?;
     }

@@ -18,6 +18,7 @@ pub use feeds::{FeedConfig, load_feeds};
 pub use feeds_edit::{AddReport, NewFeed, add_feed, add_feeds, remove_feed, replace_feed_url};
 pub use opml::{NotOpml, Opml, parse_opml, write_opml};
 
+use crate::dedup::{ClusterConfig, CopyConfig};
 use raw::RawConfig;
 use toml::Spanned;
 
@@ -43,6 +44,7 @@ pub struct Config {
     pub shutdown_timeout: Duration,
     pub fetch: FetchConfig,
     pub index: IndexConfig,
+    pub dedup: DedupConfig,
     pub feeds: Vec<FeedConfig>,
     /// Per-site extraction rules (`[[site]]`), in file order.
     pub sites: Vec<SiteRule>,
@@ -92,6 +94,13 @@ pub struct IndexConfig {
     pub commit_docs: usize,
     /// ...or this long after the first uncommitted one, whichever comes first.
     pub commit_interval: Duration,
+}
+
+/// How copies are recognised and stories formed (`[dedup]`).
+#[derive(Debug, Clone, Default)]
+pub struct DedupConfig {
+    pub stories: ClusterConfig,
+    pub copies: CopyConfig,
 }
 
 impl Default for FetchConfig {
@@ -157,6 +166,39 @@ fn site_rules(
             })
         })
         .collect()
+}
+
+/// Checks `[dedup]`: a window of at least an hour, thresholds in (0, 1].
+fn dedup_config(
+    raw: raw::RawDedup,
+    window_at: std::ops::Range<usize>,
+    invalid: &dyn Fn(std::ops::Range<usize>, &'static str, String) -> ConfigError,
+) -> Result<DedupConfig, ConfigError> {
+    let mut dedup = DedupConfig::default();
+    if let Some(window) = raw.window {
+        if window < Duration::from_secs(3600) {
+            let message = "must be at least 1h".to_owned();
+            return Err(invalid(window_at, "window", message));
+        }
+        let window = chrono::TimeDelta::from_std(window).unwrap_or(chrono::TimeDelta::MAX);
+        dedup.stories.window = window;
+        dedup.copies.window = window;
+    }
+    let fraction = |value: Spanned<f32>, key| {
+        let v = *value.get_ref();
+        if v > 0.0 && v <= 1.0 {
+            Ok(v)
+        } else {
+            Err(invalid(value.span(), key, "must be in (0, 1]".into()))
+        }
+    };
+    if let Some(t) = raw.story_threshold {
+        dedup.stories.threshold = fraction(t, "story_threshold")?;
+    }
+    if let Some(t) = raw.copy_threshold {
+        dedup.copies.threshold = fraction(t, "copy_threshold")?;
+    }
+    Ok(dedup)
 }
 
 /// Picks the config file: `--config`, else `NEWSD_CONFIG` (clap fills both into `flag`), else
@@ -244,6 +286,9 @@ impl Config {
                 .unwrap_or(IndexConfig::default().commit_interval),
         };
 
+        let window_at = source.find("\nwindow").map_or(0..0, |at| at + 1..at + 1);
+        let dedup = dedup_config(raw.dedup, window_at, &invalid)?;
+
         if fetch.min_interval > fetch.max_interval {
             let span = source.find("min_interval").map(|at| at..at);
             let message = "must not be longer than max_interval";
@@ -267,6 +312,7 @@ impl Config {
             shutdown_timeout: raw.shutdown_timeout.unwrap_or(Duration::from_secs(20)),
             fetch,
             index,
+            dedup,
             feeds,
             sites,
         })

@@ -21,6 +21,8 @@ pub(crate) struct RawConfig {
     pub fetch: RawFetch,
     #[serde(default)]
     pub index: RawIndex,
+    #[serde(default)]
+    pub dedup: RawDedup,
     /// `[[site]]` extraction rules.
     #[serde(default, rename = "site")]
     pub sites: Vec<RawSite>,
@@ -67,6 +69,15 @@ pub(crate) struct RawIndex {
     pub commit_docs: Option<Spanned<usize>>,
     #[serde(default, with = "humantime_serde")]
     pub commit_interval: Option<Duration>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawDedup {
+    #[serde(default, with = "humantime_serde")]
+    pub window: Option<Duration>,
+    pub story_threshold: Option<Spanned<f32>>,
+    pub copy_threshold: Option<Spanned<f32>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

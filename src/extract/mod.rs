@@ -231,3 +231,15 @@ fn html_escape(text: &str) -> String {
     }
     out
 }
+
+/// A feed's HTML content (`content:encoded`, a description) made safe for display: its text as
+/// escaped paragraphs. (`base` resolves relative links once markup is kept.)
+pub fn sanitize_html(html: &str, _base: &str) -> String {
+    let text = html_to_text(html);
+    let paragraphs: Vec<String> = text
+        .split("\n\n")
+        .filter(|p| !p.trim().is_empty())
+        .map(str::to_owned)
+        .collect();
+    paragraphs_html(&paragraphs)
+}

@@ -10,6 +10,7 @@ use std::path::Path;
 
 use tantivy::directory::MmapDirectory;
 use tantivy::{Index, IndexReader, ReloadPolicy};
+use tracing::warn;
 
 pub use writer::ArticleWriter;
 
@@ -49,7 +50,17 @@ impl SearchIndex {
         std::fs::create_dir_all(dir).map_err(|e| open_err(e.into()))?;
         let directory = MmapDirectory::open(dir).map_err(|e| open_err(e.into()))?;
         let (schema, _) = schema::build();
-        let index = Index::open_or_create(directory, schema).map_err(open_err)?;
+        let mut index = Index::open_or_create(directory, schema.clone()).map_err(open_err)?;
+        if schema::fields_of(&index.schema()).is_err() {
+            // Written by an older version: the index is derived data, so it is rebuilt from
+            // the store (start-up finds it empty and reindexes).
+            warn!(path = %dir.display(), "the index has an older schema, recreating it");
+            drop(index);
+            std::fs::remove_dir_all(dir).map_err(|e| open_err(e.into()))?;
+            std::fs::create_dir_all(dir).map_err(|e| open_err(e.into()))?;
+            let directory = MmapDirectory::open(dir).map_err(|e| open_err(e.into()))?;
+            index = Index::create(directory, schema, Default::default()).map_err(open_err)?;
+        }
         schema::register_analyzers(&index);
         let fields = schema::fields_of(&index.schema()).map_err(open_err)?;
         let reader = index

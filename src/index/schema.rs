@@ -19,13 +19,16 @@ pub(super) struct Fields {
     pub id: Field,
     pub title: Field,
     pub body: Field,
-    /// The outlet (feed name).
+    /// The outlet (feed name), then the outlets of its copies: `source:` finds an article
+    /// through any outlet that published it.
     pub source: Field,
     /// The feed URL, verbatim.
     pub feed: Field,
     pub url: Field,
     pub published: Field,
     pub lang: Field,
+    /// The story the article belongs to (absent until placed).
+    pub story_id: Field,
 }
 
 pub(super) fn build() -> (Schema, Fields) {
@@ -46,6 +49,7 @@ pub(super) fn build() -> (Schema, Fields) {
         url: builder.add_text_field("url", STRING | STORED),
         published: builder.add_date_field("published", INDEXED | STORED | FAST),
         lang: builder.add_text_field("lang", STRING | STORED),
+        story_id: builder.add_i64_field("story_id", INDEXED | STORED | FAST),
     };
     (builder.build(), fields)
 }
@@ -73,5 +77,6 @@ pub(super) fn fields_of(schema: &Schema) -> tantivy::Result<Fields> {
         url: get("url")?,
         published: get("published")?,
         lang: get("lang")?,
+        story_id: get("story_id")?,
     })
 }

@@ -79,6 +79,8 @@ impl SearchIndex {
             lang: Some(text(f.lang)).filter(|l| !l.is_empty()),
             snippet,
             score,
+            story_id: doc.get_first(f.story_id).and_then(|v| v.as_i64()),
+            copies: Vec::new(),
         }
     }
 }
@@ -113,8 +115,11 @@ mod tests {
             published: DateTime::from_timestamp(1_750_000_000, 0),
             lang: Some("en".into()),
             text: text.into(),
+            html: String::new(),
             text_source: Default::default(),
             fetched_at: Utc::now(),
+            story_id: Some(id * 10),
+            copies: Vec::new(),
         }
     }
 

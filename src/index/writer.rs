@@ -35,6 +35,12 @@ impl ArticleWriter {
         doc.add_text(f.title, &article.title);
         doc.add_text(f.body, &article.text);
         doc.add_text(f.source, &article.source);
+        for copy in &article.copies {
+            doc.add_text(f.source, &copy.source);
+        }
+        if let Some(story) = article.story_id {
+            doc.add_i64(f.story_id, story);
+        }
         doc.add_text(f.feed, &article.feed_url);
         doc.add_text(f.url, &article.url);
         if let Some(published) = article.published {

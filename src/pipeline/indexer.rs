@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use std::time::Duration;
+
 use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 
@@ -11,6 +13,9 @@ use crate::config::IndexConfig;
 use crate::index::{ArticleWriter, SearchIndex};
 use crate::model::Article;
 use crate::store::Store;
+
+/// How often the indexer looks whether articles changed outside the store stage.
+const SWEEP_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Indexes what the store holds and the index does not: articles stored but not committed
 /// before a crash, or everything when the index was lost (deleted, or restored from an older
@@ -80,17 +85,30 @@ pub(super) async fn index_stage(
     config: IndexConfig,
 ) -> Result<(), PipelineError> {
     let mut deadline: Option<tokio::time::Instant> = None;
+    let mut sweep = tokio::time::interval(SWEEP_INTERVAL);
+    sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        let next = match deadline {
-            Some(at) => tokio::select! {
-                next = stored.recv() => next,
-                () = tokio::time::sleep_until(at) => {
-                    writer = commit(writer, &store).await?;
-                    deadline = None;
-                    continue;
+        let commit_at = deadline;
+        let next = tokio::select! {
+            next = stored.recv() => next,
+            () = async { tokio::time::sleep_until(commit_at.expect("guarded")).await },
+                if commit_at.is_some() => {
+                writer = commit(writer, &store).await?;
+                deadline = None;
+                continue;
+            }
+            _ = sweep.tick() => {
+                if store.take_reindex_wanted() {
+                    let (back, added) = sweep_unindexed(writer, &store).await?;
+                    writer = back;
+                    if added > 0 {
+                        deadline.get_or_insert_with(|| {
+                            tokio::time::Instant::now() + config.commit_interval
+                        });
+                    }
                 }
-            },
-            None => stored.recv().await,
+                continue;
+            }
         };
         let Some(article) = next else { break };
         writer.add(&article)?;
@@ -100,10 +118,34 @@ pub(super) async fn index_stage(
             deadline = None;
         }
     }
+    while store.take_reindex_wanted() {
+        writer = sweep_unindexed(writer, &store).await?.0;
+    }
     if writer.uncommitted() > 0 {
         commit(writer, &store).await?;
     }
     Ok(())
+}
+
+/// Adds the articles marked for indexing again outside the store stage (headlines edited in
+/// their feed). Returns the writer and how many it added.
+async fn sweep_unindexed(
+    writer: ArticleWriter,
+    store: &Arc<Store>,
+) -> Result<(ArticleWriter, usize), PipelineError> {
+    let store = store.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut writer = writer;
+        let batch = store.unindexed_articles(CATCH_UP_BATCH)?;
+        for article in &batch {
+            writer.add(article)?;
+        }
+        if batch.len() == CATCH_UP_BATCH {
+            store.want_reindex();
+        }
+        Ok((writer, batch.len()))
+    })
+    .await?
 }
 
 /// Commits on the blocking pool (a commit fsyncs) and marks the committed articles indexed.

@@ -1,8 +1,7 @@
-//! The page and store stages: each new item's page is fetched and extracted (falling back to
-//! the feed's own text), then stored, one transaction per article.
+//! The page stage: each new item's page is fetched and extracted (falling back to the feed's
+//! own text) on the blocking pool, `page_workers` at a time.
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use chrono::Utc;
 use tokio::sync::{Semaphore, mpsc};
@@ -10,13 +9,11 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, warn};
 
-use super::{PipelineError, Report, blocking};
 use crate::config::SiteRule;
 use crate::dedup::canonical_url;
-use crate::extract::{SiteRules, extract_with, html_to_text};
+use crate::extract::{SiteRules, extract_with, html_to_text, sanitize_html};
 use crate::fetch::HttpClient;
 use crate::model::{Article, PendingItem, TextSource};
-use crate::store::{Store, Stored};
 
 /// Fetches and extracts the page of each item, `workers` at a time. On shutdown it stops
 /// taking items (they stay pending in SQLite) and finishes the pages in flight.
@@ -95,11 +92,12 @@ async fn build_article(
         let url = item.link.clone().unwrap_or_else(|| item.key.clone());
         (url, Default::default())
     });
-    let (text, text_source) = if page.text.trim().is_empty() {
-        let summary = item.summary.as_deref().map(html_to_text);
-        (summary.unwrap_or_default(), TextSource::Feed)
+    let (text, html, text_source) = if page.text.trim().is_empty() {
+        let summary = item.summary.as_deref().unwrap_or_default();
+        let html = sanitize_html(summary, &url);
+        (html_to_text(summary), html, TextSource::Feed)
     } else {
-        (page.text, TextSource::Page)
+        (page.text, page.html, TextSource::Page)
     };
     let title = item
         .title
@@ -125,41 +123,10 @@ async fn build_article(
         published: item.published.or(page.published),
         lang: page.lang,
         text,
+        html,
         text_source,
         fetched_at: Utc::now(),
+        story_id: None,
+        copies: Vec::new(),
     }))
-}
-
-/// Stores each extracted article (one transaction each) and passes new ones to the indexer.
-pub(super) async fn store_stage(
-    store: Arc<Store>,
-    mut extracted: mpsc::Receiver<Extracted>,
-    stored: mpsc::Sender<Article>,
-    report: Arc<Report>,
-) -> Result<(), PipelineError> {
-    while let Some(next) = extracted.recv().await {
-        let mut article = match next {
-            Extracted::Article(article) => *article,
-            Extracted::Nothing { item_id } => {
-                blocking(&store, move |s| s.skip_item(item_id)).await?;
-                continue;
-            }
-        };
-        let to_store = article.clone();
-        match blocking(&store, move |s| s.store_article(&to_store)).await? {
-            Stored::New(id) => {
-                article.id = id;
-                report.new_articles.fetch_add(1, Ordering::Relaxed);
-                debug!(id, url = %article.url, "article stored");
-                if stored.send(article).await.is_err() {
-                    break;
-                }
-            }
-            Stored::Duplicate(id) => {
-                debug!(duplicate_of = id, url = %article.url, "same canonical url")
-            }
-            Stored::AlreadyDone => {}
-        }
-    }
-    Ok(())
 }

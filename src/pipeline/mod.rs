@@ -1,14 +1,15 @@
 //! The pipeline: spawns the stages and wires them with bounded channels.
 //!
 //! ```text
-//! pollers ──items──► page workers ──articles──► store task ──stored──► indexer task
-//! (one per feed)     (fetch + extract,           (SQLite)               (tantivy, batched
-//!                     `page_workers` at once)                            commits)
+//! pollers ──items──► page workers ──articles──► dedup + store ──stored──► indexer task
+//! (one per feed)     (fetch + extract,           (copies, stories,      (tantivy, batched
+//!                     `page_workers` at once)     SQLite)                commits)
 //! ```
 //! Every channel is bounded, so a slow indexer slows the store task, which slows the page
 //! workers, which makes the pollers wait. Items are written to SQLite before they are queued,
 //! so whatever is in a channel when the process dies is found again at the next start.
 
+mod dedup;
 mod indexer;
 mod ingest;
 mod poll;
@@ -28,9 +29,10 @@ use crate::index::{IndexError, SearchIndex};
 use crate::model::{Article, PendingItem};
 use crate::store::{Store, StoreError};
 
+use dedup::{Dedup, store_stage};
 pub use indexer::rebuild_index;
 use indexer::{catch_up_index, index_stage};
-use ingest::{Extracted, page_stage, store_stage};
+use ingest::{Extracted, page_stage};
 use poll::Pollers;
 
 /// Items found by pollers, waiting for a page worker. Small: items are already safe in SQLite,
@@ -96,6 +98,10 @@ pub struct Report {
     /// Dead feeds, and feeds whose server asked to wait longer (`fetch-once` only).
     pub feeds_skipped: AtomicU64,
     pub new_articles: AtomicU64,
+    /// Articles found to be another outlet's copy of a stored one (kept as its sources).
+    pub copies: AtomicU64,
+    /// Stored articles updated in place (edited headline, GUID or URL).
+    pub edited: AtomicU64,
 }
 
 impl std::fmt::Display for Report {
@@ -112,6 +118,14 @@ impl std::fmt::Display for Report {
             ok + nm + failed,
             get(&self.new_articles)
         )?;
+        match get(&self.copies) {
+            0 => {}
+            copies => write!(f, "; {copies} copies of stored articles")?,
+        }
+        match get(&self.edited) {
+            0 => {}
+            edited => write!(f, "; {edited} updated in place")?,
+        }
         match get(&self.feeds_skipped) {
             0 => Ok(()),
             skipped => write!(f, "; {skipped} skipped (dead, or asked to wait)"),
@@ -129,6 +143,12 @@ pub async fn run(
 ) -> Result<Arc<Report>, PipelineError> {
     let report = Arc::new(Report::default());
     let mut writer = services.index.writer(WRITER_MEMORY)?;
+    // Before the index catches up: placing articles stored before stories existed marks them
+    // for indexing again.
+    let dedup = {
+        let (store, config) = (services.store.clone(), config.dedup.clone());
+        tokio::task::spawn_blocking(move || Dedup::restore(&store, &config)).await??
+    };
     writer = catch_up_index(services.index.clone(), writer, services.store.clone()).await?;
 
     // Channel ends: the pollers (and the requeue of pending items) hold `item_tx`; the page
@@ -147,6 +167,7 @@ pub async fn run(
     ));
     let storer = tokio::spawn(store_stage(
         services.store.clone(),
+        dedup,
         article_rx,
         stored_tx,
         report.clone(),

@@ -4,7 +4,8 @@
 use chrono::Utc;
 use rusqlite::{OptionalExtension, Row, params};
 
-use super::{Store, StoreError, from_text, to_text};
+use super::stories::{join_story, take_item};
+use super::{Placement, Store, StoreError, from_text, to_text};
 use crate::model::{Article, FeedItem, PendingItem, TextSource};
 
 /// What became of an article handed to [`Store::store_article`].
@@ -18,10 +19,11 @@ pub enum Stored {
     AlreadyDone,
 }
 
-const ARTICLE_COLUMNS: &str = "id, item_id, feed_url, source, url, canonical_url, title, author, \
-                               published, lang, text, fetched_at, text_source";
+pub(super) const ARTICLE_COLUMNS: &str = "id, item_id, feed_url, source, url, canonical_url, \
+                               title, author, published, lang, text, fetched_at, text_source, story_id, html";
 
-fn article_from_row(r: &Row) -> rusqlite::Result<Article> {
+/// An article row; its copies are loaded separately ([`Store::with_copies`]).
+pub(super) fn article_from_row(r: &Row) -> rusqlite::Result<Article> {
     Ok(Article {
         id: r.get(0)?,
         item_id: r.get(1)?,
@@ -36,6 +38,9 @@ fn article_from_row(r: &Row) -> rusqlite::Result<Article> {
         text: r.get(10)?,
         fetched_at: from_text(r.get(11)?).unwrap_or_else(Utc::now),
         text_source: TextSource::parse(&r.get::<_, String>(12)?),
+        story_id: r.get(13)?,
+        html: r.get(14)?,
+        copies: Vec::new(),
     })
 }
 
@@ -65,22 +70,20 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Stores `article` and marks its item done, in one transaction. An article whose canonical
-    /// URL is already stored is not stored again.
-    pub fn store_article(&self, article: &Article) -> Result<Stored, StoreError> {
+    /// Stores `article` and marks its item done, in one transaction, with its content
+    /// `fingerprint` and, when placed, its story (created or extended in the same
+    /// transaction). An article whose canonical URL is already stored is not stored again.
+    pub fn store_article(
+        &self,
+        article: &Article,
+        fingerprint: Option<&str>,
+        placement: Option<Placement>,
+    ) -> Result<Stored, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let done: Option<bool> = tx
-            .query_row(
-                "SELECT done FROM items WHERE id = ?1",
-                [article.item_id],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if done != Some(false) {
+        if !take_item(&tx, article.item_id)? {
             return Ok(Stored::AlreadyDone);
         }
-        tx.execute("UPDATE items SET done = 1 WHERE id = ?1", [article.item_id])?;
         let existing: Option<i64> = tx
             .query_row(
                 "SELECT id FROM articles WHERE canonical_url = ?1 LIMIT 1",
@@ -93,8 +96,10 @@ impl Store {
             None => {
                 tx.execute(
                     "INSERT INTO articles (item_id, feed_url, source, url, canonical_url, title,
-                         author, published, lang, text, fetched_at, text_source)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                         author, published, lang, text, fetched_at, text_source, fingerprint,
+                         story_id, story_score, story_joined, html)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
+                         ?16, ?17)",
                     params![
                         article.item_id,
                         article.feed_url,
@@ -108,9 +113,18 @@ impl Store {
                         article.text,
                         to_text(article.fetched_at),
                         article.text_source.as_str(),
+                        fingerprint,
+                        placement.map(|p| p.story),
+                        placement.map(|p| f64::from(p.score)),
+                        placement.is_some_and(|p| p.joined),
+                        article.html,
                     ],
                 )?;
-                Stored::New(tx.last_insert_rowid())
+                let id = tx.last_insert_rowid();
+                if let Some(placement) = placement {
+                    join_story(&tx, id, article, placement.story)?;
+                }
+                Stored::New(id)
             }
         };
         tx.commit()?;
@@ -131,7 +145,10 @@ impl Store {
             "SELECT {ARTICLE_COLUMNS} FROM articles WHERE indexed = 0 ORDER BY id LIMIT ?1"
         ))?;
         let rows = stmt.query_map([limit as i64], article_from_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let articles = rows.collect::<Result<_, _>>()?;
+        drop(stmt);
+        drop(conn);
+        self.with_copies(articles)
     }
 
     /// Up to `limit` articles with an id above `after`, in id order (for a full reindex).
@@ -141,7 +158,10 @@ impl Store {
             "SELECT {ARTICLE_COLUMNS} FROM articles WHERE id > ?1 ORDER BY id LIMIT ?2"
         ))?;
         let rows = stmt.query_map(params![after, limit as i64], article_from_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let articles = rows.collect::<Result<_, _>>()?;
+        drop(stmt);
+        drop(conn);
+        self.with_copies(articles)
     }
 
     /// Records that the index has committed these articles.
@@ -203,8 +223,11 @@ mod tests {
             published: None,
             lang: None,
             text: "body".into(),
+            html: "<p>body</p>".into(),
             text_source: TextSource::Feed,
             fetched_at: Utc::now(),
+            story_id: None,
+            copies: Vec::new(),
         }
     }
 
@@ -251,20 +274,20 @@ mod tests {
             )
             .unwrap();
         let Stored::New(id) = store
-            .store_article(&article(&new[0], "https://news.example/x"))
+            .store_article(&article(&new[0], "https://news.example/x"), None, None)
             .unwrap()
         else {
             panic!("first article must be new");
         };
         assert_eq!(
             store
-                .store_article(&article(&new[0], "https://news.example/x"))
+                .store_article(&article(&new[0], "https://news.example/x"), None, None)
                 .unwrap(),
             Stored::AlreadyDone
         );
         assert_eq!(
             store
-                .store_article(&article(&new[1], "https://news.example/x"))
+                .store_article(&article(&new[1], "https://news.example/x"), None, None)
                 .unwrap(),
             Stored::Duplicate(id)
         );

@@ -60,6 +60,40 @@ pub struct FeedSchedule {
     pub publisher_interval: Option<Duration>,
 }
 
+/// A known item whose headline the publisher edited (same GUID): the item takes the new
+/// headline, and so does its article when its headline came from the feed. Returns the
+/// number of articles changed (to be indexed again).
+fn retitle(
+    tx: &Connection,
+    feed_url: &str,
+    key: &str,
+    title: &str,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let old: Option<(i64, Option<String>)> = tx
+        .query_row(
+            "SELECT id, title FROM items WHERE feed_url = ?1 AND item_key = ?2",
+            params![feed_url, key],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let Some((item_id, Some(old))) = old else {
+        return Ok(0);
+    };
+    if old == title {
+        return Ok(0);
+    }
+    tx.execute(
+        "UPDATE items SET title = ?2 WHERE id = ?1",
+        params![item_id, title],
+    )?;
+    Ok(tx.execute(
+        "UPDATE articles SET title = ?3, updated_at = ?4, indexed = 0
+         WHERE item_id = ?1 AND title = ?2",
+        params![item_id, old, title, to_text(now)],
+    )?)
+}
+
 impl Store {
     /// The validators to send with the next request for `url`.
     pub fn validators(&self, url: &str) -> Result<Validators, StoreError> {
@@ -130,6 +164,7 @@ impl Store {
             ],
         )?;
         let mut fresh = Vec::new();
+        let mut retitled = 0;
         {
             let mut insert = tx.prepare(
                 "INSERT OR IGNORE INTO items
@@ -155,10 +190,15 @@ impl Store {
                         source: source.to_owned(),
                         item: item.clone(),
                     });
+                } else if let Some(title) = item.title.as_deref().filter(|t| !t.is_empty()) {
+                    retitled += retitle(&tx, feed_url, &item.key, title, now)?;
                 }
             }
         }
         tx.commit()?;
+        if retitled > 0 {
+            self.want_reindex();
+        }
         Ok(fresh)
     }
 

@@ -5,8 +5,10 @@
 mod articles;
 mod feeds;
 mod schema;
+mod stories;
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -15,6 +17,7 @@ use rusqlite::Connection;
 
 pub use articles::Stored;
 pub use feeds::{FeedSchedule, FeedStats, Poll};
+pub use stories::{KnownArticle, Placed, Placement, Recognised};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -34,6 +37,9 @@ pub enum StoreError {
 #[derive(Debug)]
 pub struct Store {
     conn: Mutex<Connection>,
+    /// Set when an article changed outside the store stage (a headline edited in its feed):
+    /// the indexer looks for unindexed articles when it sees it.
+    reindex_wanted: AtomicBool,
 }
 
 impl Store {
@@ -53,7 +59,18 @@ impl Store {
         schema::migrate(&mut conn)?;
         Ok(Store {
             conn: Mutex::new(conn),
+            reindex_wanted: AtomicBool::new(false),
         })
+    }
+
+    /// Asks the indexer to look for unindexed articles.
+    pub fn want_reindex(&self) {
+        self.reindex_wanted.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether articles were marked for indexing again since the last call.
+    pub fn take_reindex_wanted(&self) -> bool {
+        self.reindex_wanted.swap(false, Ordering::Relaxed)
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {

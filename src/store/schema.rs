@@ -65,6 +65,47 @@ CREATE INDEX items_feed ON items (feed_url);
 -- Where an article's text came from: 'page' (extracted) or 'feed' (the feed's own text).
 ALTER TABLE articles ADD COLUMN text_source TEXT NOT NULL DEFAULT 'page';
 "#,
+    r#"
+-- Deduplication and stories. `fingerprint`: hash of the normalized text (an edited headline
+-- or GUID keeps it). `story_*`: the story the article joined and why (the cosine with the
+-- story, and the story's first article it was compared with); NULL for articles stored before
+-- this version until start-up places them.
+ALTER TABLE articles ADD COLUMN fingerprint TEXT;
+ALTER TABLE articles ADD COLUMN story_id INTEGER;
+ALTER TABLE articles ADD COLUMN story_score REAL;
+ALTER TABLE articles ADD COLUMN story_joined INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE articles ADD COLUMN updated_at TEXT;
+-- The main content as sanitized HTML, for display.
+ALTER TABLE articles ADD COLUMN html TEXT NOT NULL DEFAULT '';
+CREATE INDEX articles_fingerprint ON articles (fingerprint);
+CREATE INDEX articles_story ON articles (story_id);
+CREATE INDEX articles_seen ON articles (coalesce(published, fetched_at));
+CREATE TABLE stories (
+    id            INTEGER PRIMARY KEY,
+    title         TEXT NOT NULL,
+    first_article INTEGER NOT NULL,
+    first_seen    TEXT NOT NULL,
+    last_seen     TEXT NOT NULL,
+    articles      INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX stories_last_seen ON stories (last_seen);
+-- Copies of an article under other URLs (wire copy, syndication, republishing blogs).
+CREATE TABLE article_sources (
+    id            INTEGER PRIMARY KEY,
+    article_id    INTEGER NOT NULL REFERENCES articles (id),
+    item_id       INTEGER NOT NULL UNIQUE REFERENCES items (id),
+    feed_url      TEXT NOT NULL,
+    source        TEXT NOT NULL,
+    url           TEXT NOT NULL,
+    canonical_url TEXT NOT NULL,
+    title         TEXT NOT NULL,
+    published     TEXT,
+    similarity    REAL NOT NULL,
+    fetched_at    TEXT NOT NULL
+);
+CREATE INDEX article_sources_article ON article_sources (article_id);
+CREATE INDEX article_sources_canonical ON article_sources (canonical_url);
+"#,
 ];
 
 /// Brings the database to the latest schema version.

@@ -15,13 +15,13 @@ const INGEST_DEADLINE: Duration = Duration::from_secs(30);
 const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(5);
 
 /// A blocking HTTP client for the test thread: reqwest on a small runtime of its own.
-struct Http {
+pub(crate) struct Http {
     runtime: tokio::runtime::Runtime,
     client: reqwest::Client,
 }
 
 impl Http {
-    fn new() -> Http {
+    pub(crate) fn new() -> Http {
         Http {
             runtime: tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -36,7 +36,7 @@ impl Http {
     }
 
     /// GETs `url` and returns the status and body.
-    fn get(&self, url: &str) -> (u16, String) {
+    pub(crate) fn get(&self, url: &str) -> (u16, String) {
         self.runtime.block_on(async {
             let response = self
                 .client

@@ -9,4 +9,5 @@ mod fetching;
 mod ingest;
 mod publisher;
 mod server;
+mod stories;
 mod support;

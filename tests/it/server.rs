@@ -118,16 +118,21 @@ pub struct Request {
 /// since neither side holds it across an `.await`.
 type Log = Arc<Mutex<Vec<Request>>>;
 
+/// Routes answered from another fixture file than their own (`FixtureServer::serve_instead`).
+type Aliases = Arc<Mutex<std::collections::HashMap<String, String>>>;
+
 struct Site {
     root: PathBuf,
     base: String,
     log: Log,
+    aliases: Aliases,
 }
 
 /// A running fixture server. Dropping it stops the server and its runtime.
 pub struct FixtureServer {
     addr: SocketAddr,
     log: Log,
+    aliases: Aliases,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -141,6 +146,8 @@ impl FixtureServer {
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let thread_log = Arc::clone(&log);
+        let aliases: Aliases = Arc::default();
+        let thread_aliases = Arc::clone(&aliases);
         let thread = std::thread::Builder::new()
             .name("fixture-server".into())
             .spawn(move || {
@@ -157,6 +164,7 @@ impl FixtureServer {
                         root,
                         base: format!("http://{addr}"),
                         log: thread_log,
+                        aliases: thread_aliases,
                     });
                     let app = Router::new().fallback(serve).with_state(site);
                     addr_tx.send(addr).expect("report fixture server address");
@@ -173,6 +181,7 @@ impl FixtureServer {
         FixtureServer {
             addr,
             log,
+            aliases,
             stop: Some(stop_tx),
             thread: Some(thread),
         }
@@ -191,6 +200,15 @@ impl FixtureServer {
     /// All requests so far, oldest first.
     pub fn requests(&self) -> Vec<Request> {
         self.log.lock().unwrap().clone()
+    }
+
+    /// From now on, answers `path` with the fixture file at `instead` (a feed the publisher
+    /// changed, say), validators included.
+    pub fn serve_instead(&self, path: &str, instead: &str) {
+        self.aliases
+            .lock()
+            .unwrap()
+            .insert(path.to_owned(), instead.to_owned());
     }
 
     /// Forgets the requests seen so far.
@@ -259,7 +277,8 @@ fn respond(
         }
         _ => {}
     }
-    let Some(file) = file_for(&site.root, path) else {
+    let alias = site.aliases.lock().unwrap().get(path).cloned();
+    let Some(file) = file_for(&site.root, alias.as_deref().unwrap_or(path)) else {
         return StatusCode::NOT_FOUND.into_response();
     };
     let Ok(raw) = std::fs::read(&file) else {

@@ -271,6 +271,16 @@ pub struct Hit {
     pub source: String,
     pub published: Option<String>,
     pub snippet: String,
+    pub story_id: Option<i64>,
+    /// Other outlets' copies of the article.
+    pub copies: Vec<HitCopy>,
+}
+
+/// Another outlet's copy of a hit's article.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct HitCopy {
+    pub source: String,
+    pub url: String,
 }
 
 /// `newsd run` as a child process. Dropping it kills the process, so a failing test never

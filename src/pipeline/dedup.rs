@@ -1,0 +1,271 @@
+//! The dedup-and-store stage: each extracted article is recognised as one already stored (same
+//! URL, or same text under an edited headline or GUID: edited in place), as a copy of one from
+//! another outlet (recorded as another source of it), or as new — then placed in a story and
+//! stored. One task, so decisions see every earlier article; the work runs on the blocking
+//! pool.
+//!
+//! The in-memory state (copy signatures, story centroids) covers the window only and is rebuilt
+//! from the store at start-up, so a restart decides as an uninterrupted run would.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use tokio::sync::mpsc;
+use tracing::{debug, info};
+
+use super::ingest::Extracted;
+use super::{PipelineError, Report};
+use crate::config::DedupConfig;
+use crate::dedup::{ClusterInput, CopyDetector, Signature, StoryClusterer, StoryId, fingerprint};
+use crate::model::Article;
+use crate::store::{Placement, Recognised, Store, StoreError, Stored};
+
+/// Least share of shingles for an outlet's article to be an edited version of one it already
+/// published (an outlet does not copy itself, but a follow-up shares much of its text).
+const EDIT_SIMILARITY: f32 = 0.8;
+
+/// Copy signatures and stories of the window.
+pub(super) struct Dedup {
+    copies: CopyDetector,
+    stories: StoryClusterer,
+}
+
+/// What became of one extracted article.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Outcome {
+    New(i64),
+    /// The same article as `of`, edited by its publisher; `of` is updated.
+    Edited {
+        of: i64,
+    },
+    /// Another outlet's copy of `of`.
+    Copy {
+        of: i64,
+        similarity: f32,
+    },
+    /// Nothing to do: the same URL again, or an item already handled.
+    Nothing,
+}
+
+impl Dedup {
+    /// Rebuilds the window's state from the store; places articles stored before stories
+    /// existed (they are indexed again, with their story).
+    pub(super) fn restore(store: &Store, config: &DedupConfig) -> Result<Dedup, StoreError> {
+        let mut dedup = Dedup {
+            copies: CopyDetector::new(config.copies.clone()),
+            stories: StoryClusterer::new(config.stories.clone()),
+        };
+        dedup
+            .stories
+            .reserve_ids_through(store.max_story_id()?.unsigned_abs());
+        let Some(newest) = store.newest_seen()? else {
+            return Ok(dedup);
+        };
+        let articles = store.window_articles(newest - config.stories.window)?;
+        let mut placed = 0;
+        for article in &articles {
+            let input = cluster_input(article);
+            match article.story_id {
+                Some(story) => dedup.stories.restore(story.unsigned_abs(), input),
+                None => {
+                    let assignment = dedup.stories.add(input);
+                    let placement = Placement {
+                        story: story_key(assignment.story),
+                        score: assignment.score,
+                        joined: assignment.joined,
+                    };
+                    store.place_article(
+                        article,
+                        placement,
+                        fingerprint(&article.text).as_deref(),
+                    )?;
+                    placed += 1;
+                }
+            }
+            if let Some(signature) = CopyDetector::signature(&article.text) {
+                dedup
+                    .copies
+                    .insert(article.id, signature, Some(article.seen_at()));
+            }
+        }
+        info!(
+            articles = articles.len(),
+            placed,
+            stories = dedup.stories.live_stories(),
+            "deduplication window rebuilt"
+        );
+        Ok(dedup)
+    }
+
+    /// Decides what `article` is and stores it accordingly.
+    fn handle(&mut self, store: &Store, article: &Article) -> Result<Outcome, StoreError> {
+        let print = fingerprint(&article.text);
+        let signature = CopyDetector::signature(&article.text);
+        if let Some(known) = store.find_same_article(&article.canonical_url, print.as_deref())? {
+            return match known.by {
+                Recognised::Url
+                    if known.source == article.source && known.title != article.title =>
+                {
+                    self.edit(store, known.id, article, print.as_deref())
+                }
+                Recognised::Url => {
+                    store.skip_item(article.item_id)?;
+                    Ok(Outcome::Nothing)
+                }
+                Recognised::Fingerprint => {
+                    let found = (known.id, known.source.as_str(), 1.0);
+                    self.same_text(store, found, article, print.as_deref(), signature)
+                }
+            };
+        }
+        if let Some((of, similarity)) = signature.as_ref().and_then(|s| self.copies.find(s))
+            && let Some((known, _)) = store.article(of)?
+        {
+            let found = (of, known.source.as_str(), similarity);
+            return self.same_text(store, found, article, print.as_deref(), signature);
+        }
+        self.new_article(store, article, print.as_deref(), signature)
+    }
+
+    /// `article` has (nearly) the text of stored article `of`: an edit when the same outlet
+    /// published both and the texts are nearly the same, a new article of that outlet when
+    /// they only share a good part (a follow-up, a shared standard paragraph), else another
+    /// outlet's copy.
+    fn same_text(
+        &mut self,
+        store: &Store,
+        (of, of_source, similarity): (i64, &str, f32),
+        article: &Article,
+        print: Option<&str>,
+        signature: Option<Signature>,
+    ) -> Result<Outcome, StoreError> {
+        if of_source == article.source {
+            if similarity < EDIT_SIMILARITY {
+                return self.new_article(store, article, print, signature);
+            }
+            return self.edit(store, of, article, print);
+        }
+        Ok(if store.add_copy(of, article, similarity)? {
+            Outcome::Copy { of, similarity }
+        } else {
+            Outcome::Nothing
+        })
+    }
+
+    fn edit(
+        &mut self,
+        store: &Store,
+        of: i64,
+        article: &Article,
+        print: Option<&str>,
+    ) -> Result<Outcome, StoreError> {
+        Ok(if store.edit_article(of, article, print)? {
+            Outcome::Edited { of }
+        } else {
+            Outcome::Nothing
+        })
+    }
+
+    fn new_article(
+        &mut self,
+        store: &Store,
+        article: &Article,
+        print: Option<&str>,
+        signature: Option<Signature>,
+    ) -> Result<Outcome, StoreError> {
+        let assignment = self.stories.add(cluster_input(article));
+        let placement = Placement {
+            story: story_key(assignment.story),
+            score: assignment.score,
+            joined: assignment.joined,
+        };
+        Ok(
+            match store.store_article(article, print, Some(placement))? {
+                Stored::New(id) => {
+                    if let Some(signature) = signature {
+                        self.copies.insert(id, signature, Some(article.seen_at()));
+                    }
+                    Outcome::New(id)
+                }
+                Stored::Duplicate(_) | Stored::AlreadyDone => Outcome::Nothing,
+            },
+        )
+    }
+}
+
+fn cluster_input(article: &Article) -> ClusterInput<'_> {
+    ClusterInput {
+        title: Some(article.title.as_str()),
+        text: Some(article.text.as_str()),
+        lang: article.lang.as_deref(),
+        published: Some(article.seen_at()),
+    }
+}
+
+fn story_key(story: StoryId) -> i64 {
+    i64::try_from(story).unwrap_or(i64::MAX)
+}
+
+/// Decides and stores each extracted article, and passes what the index must (re)load on.
+pub(super) async fn store_stage(
+    store: Arc<Store>,
+    mut dedup: Dedup,
+    mut extracted: mpsc::Receiver<Extracted>,
+    to_index: mpsc::Sender<Article>,
+    report: Arc<Report>,
+) -> Result<(), PipelineError> {
+    while let Some(next) = extracted.recv().await {
+        let store = store.clone();
+        let (back, reload) = tokio::task::spawn_blocking(move || {
+            let mut dedup = dedup;
+            let outcome = match next {
+                Extracted::Article(article) => dedup
+                    .handle(&store, &article)
+                    .map(|outcome| (outcome, Some(article))),
+                Extracted::Nothing { item_id } => {
+                    store.skip_item(item_id).map(|()| (Outcome::Nothing, None))
+                }
+            };
+            let reload = outcome.and_then(|(outcome, article)| {
+                log(outcome, article.as_deref());
+                let id = match outcome {
+                    Outcome::New(id)
+                    | Outcome::Edited { of: id }
+                    | Outcome::Copy { of: id, .. } => id,
+                    Outcome::Nothing => return Ok((outcome, None)),
+                };
+                Ok((outcome, store.article(id)?.map(|(article, _)| article)))
+            });
+            (dedup, reload)
+        })
+        .await?;
+        dedup = back;
+        let (outcome, reload) = reload?;
+        match outcome {
+            Outcome::New(_) => report.new_articles.fetch_add(1, Ordering::Relaxed),
+            Outcome::Copy { .. } => report.copies.fetch_add(1, Ordering::Relaxed),
+            Outcome::Edited { .. } => report.edited.fetch_add(1, Ordering::Relaxed),
+            Outcome::Nothing => 0,
+        };
+        if let Some(article) = reload
+            && to_index.send(article).await.is_err()
+        {
+            break;
+        }
+    }
+    Ok(())
+}
+
+fn log(outcome: Outcome, article: Option<&Article>) {
+    let url = article.map_or("", |a| a.url.as_str());
+    match outcome {
+        Outcome::New(id) => debug!(id, url, "article stored"),
+        Outcome::Edited { of } => debug!(of, url, "edited version of a stored article"),
+        Outcome::Copy { of, similarity } => debug!(of, similarity, url, "copy of a stored article"),
+        Outcome::Nothing => debug!(url, "already stored"),
+    }
+}
+
+#[cfg(test)]
+#[path = "dedup_tests.rs"]
+mod tests;
