@@ -102,7 +102,8 @@ pub struct ExtractedPage {
     pub section: Option<String>,
     /// The publisher's name.
     pub site_name: Option<String>,
-    /// The main text as safe HTML for display: one escaped `<p>` per paragraph.
+    /// The main content as sanitized HTML for display (`ammonia`: a small set of tags, links and
+    /// images absolute), or escaped paragraphs when there was no content subtree.
     pub html: String,
 }
 

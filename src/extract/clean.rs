@@ -126,6 +126,59 @@ pub(crate) fn prune(root: &NodeRef) {
     }
 }
 
+/// Collapses chains of wrappers (a `div` whose only content is one `div`) into their innermost
+/// block, which takes the wrappers' class names. CMS layouts nest each paragraph of a story
+/// three or four wrappers deep (`field__item > paragraph > text > p`); collapsed, the
+/// paragraphs' blocks sit near enough to their common container for the main-text search to
+/// score it as one article rather than pick one block.
+pub(crate) fn flatten_wrappers(root: &NodeRef) {
+    let wrappers: Vec<NodeRef> = root
+        .descendants_it()
+        .filter(|n| n.is_element() && is_wrapper_tag(n) && only_child(n).is_some())
+        .collect();
+    // Innermost first: a wrapper's only child is then already the chain's last block.
+    for outer in wrappers.into_iter().rev() {
+        let Some(inner) = only_child(&outer) else {
+            continue;
+        };
+        let classes = [outer.attr("class"), inner.attr("class")]
+            .into_iter()
+            .flatten()
+            .map(|c| c.to_string())
+            .collect::<Vec<_>>()
+            .join(" ");
+        if !classes.is_empty() {
+            inner.set_attr("class", &classes);
+        }
+        if inner.attr("id").is_none()
+            && let Some(id) = outer.attr("id")
+        {
+            inner.set_attr("id", &id);
+        }
+        inner.unwrap_node();
+    }
+}
+
+fn is_wrapper_tag(node: &NodeRef) -> bool {
+    matches!(node.node_name().as_deref(), Some("div" | "section"))
+}
+
+/// The one `div`/`section` child of `node` when it holds nothing else (bar whitespace).
+fn only_child<'a>(node: &NodeRef<'a>) -> Option<NodeRef<'a>> {
+    let mut only = None;
+    for child in node.children_it(false) {
+        if child.is_element() {
+            if only.is_some() || !is_wrapper_tag(&child) {
+                return None;
+            }
+            only = Some(child);
+        } else if child.is_text() && !child.text().trim().is_empty() {
+            return None;
+        }
+    }
+    only
+}
+
 /// How much text a subtree holds: all of it a reader sees, the part in paragraphs, the part
 /// in links.
 #[derive(Debug, Clone, Copy, Default)]
@@ -175,30 +228,44 @@ impl TextShare {
 /// link text over `max_density` of the block's text.
 pub(crate) fn drop_link_lists(root: &NodeRef, max_density: f32) {
     let mut doomed = Vec::new();
-    let mut stack: Vec<NodeRef> = root.element_children();
-    while let Some(node) = stack.pop() {
-        let name = node.node_name();
-        let name = name.as_deref().unwrap_or("");
-        if matches!(name, "ul" | "ol" | "div" | "section" | "table" | "p" | "dl") {
-            let text = node.text();
-            let chars = text.chars().filter(|c| !c.is_whitespace()).count();
-            if chars > 0 && chars < 2000 {
-                let linked: usize = node
-                    .descendants_it()
-                    .filter(|d| d.has_name("a"))
-                    .map(|a| a.text().chars().filter(|c| !c.is_whitespace()).count())
-                    .sum();
-                if linked as f32 > max_density * chars as f32 {
-                    doomed.push(node);
-                    continue;
-                }
-            }
-        }
-        stack.extend(node.element_children());
+    for child in root.element_children() {
+        link_share(&child, false, max_density, &mut doomed);
     }
     for node in doomed {
         node.remove_from_parent();
     }
+}
+
+/// `(chars, linked chars)` of `node`'s text (whitespace not counted), in one pass over the
+/// subtree; the link lists in it go to `doomed`.
+fn link_share<'a>(
+    node: &NodeRef<'a>,
+    in_link: bool,
+    max_density: f32,
+    doomed: &mut Vec<NodeRef<'a>>,
+) -> (usize, usize) {
+    if node.is_text() {
+        let chars = node.text().chars().filter(|c| !c.is_whitespace()).count();
+        return (chars, if in_link { chars } else { 0 });
+    }
+    if !node.is_element() {
+        return (0, 0);
+    }
+    let in_link = in_link || node.has_name("a");
+    let (mut chars, mut linked) = (0, 0);
+    for child in node.children_it(false) {
+        let (c, l) = link_share(&child, in_link, max_density, doomed);
+        chars += c;
+        linked += l;
+    }
+    let container = matches!(
+        node.node_name().as_deref(),
+        Some("ul" | "ol" | "div" | "section" | "table" | "p" | "dl")
+    );
+    if container && chars > 0 && chars < 2000 && linked as f32 > max_density * chars as f32 {
+        doomed.push(*node);
+    }
+    (chars, linked)
 }
 
 /// Removes the elements matching CSS `selectors` (per-site rules); a bad selector is skipped.

@@ -4,10 +4,11 @@
 //!
 //! The page is parsed once (html5ever, via `dom_query`): metadata is read first, boilerplate is
 //! pruned by general rules (and per-site rules), `dom_smoothie` (a Readability.js port) picks
-//! the article subtree, which is cleaned again and rendered as paragraphs.
+//! the article subtree, which is cleaned again and rendered as paragraphs and as sanitized HTML.
 
 mod charset;
 mod clean;
+mod html;
 mod lang;
 mod lead;
 mod metadata;
@@ -23,6 +24,7 @@ use dom_smoothie::{ParsePolicy, Readability, TextMode};
 use tracing::debug;
 
 pub use charset::decode_html;
+pub use html::sanitize_html;
 pub use site::SiteRules;
 pub use text::html_to_text;
 
@@ -58,7 +60,7 @@ pub fn extract_with(
     let started = Instant::now();
     let bytes = &bytes[..bytes.len().min(MAX_PAGE_BYTES)];
     let html = decode_html(bytes, content_type);
-    let doc = Document::from(html);
+    let doc = Document::from(html.as_str());
     let meta = metadata::read(&doc, url);
     let mut page = ExtractedPage {
         title: meta.title,
@@ -79,20 +81,28 @@ pub fn extract_with(
         return page;
     }
     let lead = lead::find(&doc);
-    let mut paragraphs = main_text(doc, url, rules);
+    let Content {
+        mut paragraphs,
+        mut html,
+    } = main_text(doc, &html, url, rules);
     if let Some(lead) = lead
         && !paragraphs.is_empty()
         && !paragraphs
             .iter()
             .any(|p| p.contains(&lead) || lead.contains(p.as_str()))
     {
+        html.insert_str(0, &html::paragraphs(std::slice::from_ref(&lead)));
         paragraphs.insert(0, lead);
     }
     let text = paragraphs.join("\n\n");
     if !looks_like_article(&text) {
         debug!(%url, chars = text.len(), "no article text on the page");
     } else {
-        page.html = paragraphs_html(&paragraphs);
+        page.html = if html.trim().is_empty() {
+            html::paragraphs(&paragraphs)
+        } else {
+            html
+        };
         page.text = drop_leading_title(text, page.title.as_deref());
     }
     if page.lang.is_none() {
@@ -101,37 +111,58 @@ pub fn extract_with(
     page
 }
 
-/// The article's paragraphs: site rules, pruning, the main-text search, cleaning again.
-fn main_text(doc: Document, url: &str, rules: &SiteRules) -> Vec<String> {
+/// The article's text and display HTML.
+#[derive(Debug, Default)]
+struct Content {
+    paragraphs: Vec<String>,
+    /// Sanitized HTML of the content subtree.
+    html: String,
+}
+
+/// The article's content from `doc`, parsed from `html`: site rules, pruning, the main-text
+/// search, cleaning again.
+fn main_text(doc: Document, html: &str, url: &str, rules: &SiteRules) -> Content {
     clean::remove_selected(&doc, &rules.remove);
     if let Some(css) = &rules.body
         && let Some(found) = doc.try_select(css).filter(|s| s.exists())
     {
-        return found.nodes().iter().flat_map(|n| finish(n)).collect();
+        let mut content = Content::default();
+        for node in found.nodes() {
+            let part = finish(node, url);
+            content.paragraphs.extend(part.paragraphs);
+            content.html.push_str(&part.html);
+        }
+        return content;
     }
     let Some(body) = doc.body() else {
-        return Vec::new();
+        return Content::default();
     };
     clean::prune(&body);
-    if doc.select("*").length() > MAX_ELEMENTS {
+    clean::flatten_wrappers(&body);
+    if body.descendants_it().filter(NodeRef::is_element).count() > MAX_ELEMENTS {
         debug!(%url, "page has too many elements for the main-text search");
-        return Vec::new();
+        return Content::default();
     }
     // Readability's first pass strips "unlikely" blocks by class name; on pages where that
     // leaves a wrong block standing (a list of links, a scrap), a second pass without it
-    // finds the article. The copy is cheap next to the parse.
-    let spare = doc.clone();
+    // finds the article, on the page parsed again (rarer than copying it every time).
     let first = grab(doc, url, None);
     let poor = |found: &clean::TextShare| {
         found.visible < MIN_FOUND_CHARS || found.linked * 2 > found.visible
     };
     if first.as_ref().is_some_and(|(_, found)| !poor(found)) {
-        return first.map(|(p, _)| p).unwrap_or_default();
+        return first.map(|(c, _)| c).unwrap_or_default();
+    }
+    let spare = Document::from(html);
+    clean::remove_selected(&spare, &rules.remove);
+    if let Some(body) = spare.body() {
+        clean::prune(&body);
+        clean::flatten_wrappers(&body);
     }
     let second = grab(spare, url, Some(ParsePolicy::Moderate));
     match (first, second) {
         (Some(a), Some(b)) if !poor(&b.1) || b.1.visible > a.1.visible => b.0,
-        (a, b) => a.or(b).map(|(p, _)| p).unwrap_or_default(),
+        (a, b) => a.or(b).map(|(c, _)| c).unwrap_or_default(),
     }
 }
 
@@ -141,7 +172,7 @@ fn grab(
     doc: Document,
     url: &str,
     policy: Option<ParsePolicy>,
-) -> Option<(Vec<String>, clean::TextShare)> {
+) -> Option<(Content, clean::TextShare)> {
     let config = dom_smoothie::Config {
         keep_classes: true,
         text_mode: TextMode::Raw,
@@ -160,14 +191,17 @@ fn grab(
     let content = readability.doc.select("#readability-page-1");
     let root = content.nodes().first()?;
     let found = clean::TextShare::of(root);
-    Some((finish(root), found))
+    Some((finish(root, url), found))
 }
 
-/// Cleans the chosen subtree again and renders it.
-fn finish(root: &NodeRef) -> Vec<String> {
+/// Cleans the chosen subtree again and renders it as text and as HTML.
+fn finish(root: &NodeRef, url: &str) -> Content {
     clean::prune(root);
     clean::drop_link_lists(root, MAX_LINK_DENSITY);
-    text::paragraphs(root)
+    let (paragraphs, dropped) = text::paragraphs_and_dropped(root);
+    let base = url::Url::parse(url).ok();
+    let html = html::sanitized(root, base.as_ref(), &dropped);
+    Content { paragraphs, html }
 }
 
 /// Words that, in a short text, mean the article is behind a login or subscription.
@@ -205,41 +239,4 @@ fn drop_leading_title(text: String, title: Option<&str>) -> String {
         }
         _ => text,
     }
-}
-
-/// The paragraphs as minimal, safe HTML for display.
-fn paragraphs_html(paragraphs: &[String]) -> String {
-    let mut out = String::new();
-    for p in paragraphs {
-        out.push_str("<p>");
-        out.push_str(&html_escape(p));
-        out.push_str("</p>\n");
-    }
-    out
-}
-
-fn html_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-/// A feed's HTML content (`content:encoded`, a description) made safe for display: its text as
-/// escaped paragraphs. (`base` resolves relative links once markup is kept.)
-pub fn sanitize_html(html: &str, _base: &str) -> String {
-    let text = html_to_text(html);
-    let paragraphs: Vec<String> = text
-        .split("\n\n")
-        .filter(|p| !p.trim().is_empty())
-        .map(str::to_owned)
-        .collect();
-    paragraphs_html(&paragraphs)
 }

@@ -175,3 +175,34 @@ fn oversized_and_empty_pages_are_handled() {
     let page = extract(&huge, None, "https://x.example/");
     assert!(page.text.len() < MAX_PAGE_BYTES, "the cap bounds the text");
 }
+
+#[test]
+fn display_html_is_sanitized_with_absolute_links() {
+    let page = extract(
+        &fixture("utc_date.html"),
+        Some("text/html; charset=utf-8"),
+        "https://bayside.example/local/ferry-timetable",
+    );
+    assert!(
+        page.html.contains(
+            r#"<a href="https://bayside.example/local/ferry-survey" rel="noopener nofollow">Last year's survey</a>"#
+        ),
+        "{}",
+        page.html
+    );
+    for gone in [
+        "<script",
+        "tracking",
+        "<h1",
+        "class=",
+        ">Share<",
+        "Dana Okafor",
+    ] {
+        assert!(!page.html.contains(gone), "{gone} in {}", page.html);
+    }
+    assert!(
+        page.html.starts_with("<p>The council voted late"),
+        "{}",
+        page.html
+    );
+}

@@ -6,7 +6,7 @@ use dom_query::{Document, NodeRef};
 use unicode_normalization::UnicodeNormalization;
 
 /// Elements that end a paragraph.
-const BLOCK_TAGS: &[&str] = &[
+pub(crate) const BLOCK_TAGS: &[&str] = &[
     "p",
     "div",
     "section",
@@ -39,25 +39,51 @@ const BLOCK_TAGS: &[&str] = &[
 ];
 
 /// The paragraphs under `root`, normalized, boilerplate lines dropped.
+#[cfg(test)]
 pub(crate) fn paragraphs(root: &NodeRef) -> Vec<String> {
-    let mut raw = vec![String::new()];
-    render(root, &mut raw);
-    let mut out: Vec<String> = Vec::new();
-    for p in raw.iter().map(|p| normalize(p)).filter(|p| !p.is_empty()) {
-        let lower = p.to_lowercase();
-        let near_top = out.len() < HEAD_PARAGRAPHS;
-        if !(is_promo(&p) || near_top && is_byline_or_dateline(&p, &lower)) {
-            out.push(p);
-        }
-    }
-    out
+    paragraphs_and_dropped(root).0
 }
 
-fn render(node: &NodeRef, out: &mut Vec<String>) {
+/// The paragraphs under `root`, normalized, and apart from them the boilerplate lines dropped.
+pub(crate) fn paragraphs_and_dropped(root: &NodeRef) -> (Vec<String>, Vec<String>) {
+    let mut raw = vec![(String::new(), 0)];
+    render(root, &mut raw, 0);
+    let mut out: Vec<(String, u8)> = Vec::new();
+    let mut dropped = Vec::new();
+    for (p, level) in raw.iter().map(|(p, l)| (normalize(p), *l)) {
+        if p.is_empty() {
+            continue;
+        }
+        let lower = p.to_lowercase();
+        let near_top = out.len() < HEAD_PARAGRAPHS;
+        if is_promo(&p) || near_top && is_byline_or_dateline(&p, &lower) {
+            dropped.push(p);
+        } else {
+            out.push((p, level));
+        }
+    }
+    // A heading with nothing under it titled a block that is gone ("Related stories" over a
+    // dropped link list, "More from the channel" at the end).
+    let mut kept = Vec::with_capacity(out.len());
+    for i in 0..out.len() {
+        let level = out[i].1;
+        let next = out.get(i + 1).map(|(_, l)| *l);
+        let orphan = level > 1 && next.is_none_or(|next| next != 0 && next <= level);
+        if orphan {
+            dropped.push(std::mem::take(&mut out[i].0));
+        } else {
+            kept.push(std::mem::take(&mut out[i].0));
+        }
+    }
+    (kept, dropped)
+}
+
+/// Renders `node`'s children into `out`: `(text, heading level or 0)` per paragraph.
+fn render(node: &NodeRef, out: &mut Vec<(String, u8)>, level: u8) {
     for child in node.children_it(false) {
         if child.is_text() {
             let text = child.text();
-            if let Some(last) = out.last_mut() {
+            if let Some((last, _)) = out.last_mut() {
                 last.push_str(&text);
             }
             continue;
@@ -73,26 +99,30 @@ fn render(node: &NodeRef, out: &mut Vec<String>) {
             continue;
         }
         if name == "br" {
-            out.push(String::new());
+            out.push((String::new(), level));
             continue;
         }
         if matches!(name, "td" | "th")
-            && let Some(last) = out.last_mut()
+            && let Some((last, _)) = out.last_mut()
         {
             last.push(' ');
         }
         let block = BLOCK_TAGS.contains(&name);
+        let inner = match name.as_bytes() {
+            [b'h', l @ b'1'..=b'6'] => l - b'0',
+            _ => level,
+        };
         if block {
-            out.push(String::new());
+            out.push((String::new(), inner));
         }
-        render(&child, out);
+        render(&child, out, inner);
         if block {
-            out.push(String::new());
+            out.push((String::new(), level));
         }
     }
 }
 
-/// Whitespace collapsed to single spaces, Unicode NFC.
+/// Whitespace collapsed to single spaces, invisible format characters dropped, Unicode NFC.
 pub(crate) fn normalize(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for word in text.split_whitespace() {
@@ -102,11 +132,17 @@ pub(crate) fn normalize(text: &str) -> String {
         out.push_str(word);
     }
     if out.is_ascii() {
-        out
-    } else {
-        out.nfc().collect()
+        return out;
     }
+    if out.contains(INVISIBLE) {
+        out.retain(|c| !INVISIBLE.contains(&c));
+    }
+    out.nfc().collect()
 }
+
+/// Characters that only hint at layout and split words apart for a search: soft hyphens
+/// (`Mit\u{ad}tel\u{ad}al\u{ad}ter`), zero-width spaces, word joiners, stray byte-order marks.
+const INVISIBLE: &[char] = &['\u{ad}', '\u{200b}', '\u{2060}', '\u{feff}'];
 
 /// Openings of lines that point elsewhere rather than tell the story (lowercase).
 const PROMO_OPENINGS: &[&str] = &[
@@ -375,8 +411,21 @@ mod tests {
     }
 
     #[test]
+    fn headings_with_nothing_under_them_go() {
+        let t = text(
+            "<body><h2>Part one</h2><p>Text one.</p><h3>Detail</h3><h2>Part two</h2>\
+             <p>Text two.</p><h2>More from the channel</h2></body>",
+        );
+        assert_eq!(t, "Part one\n\nText one.\n\nPart two\n\nText two.");
+    }
+
+    #[test]
     fn text_is_nfc() {
         assert_eq!(normalize("Cafe\u{301}  au lait"), "Café au lait");
+        assert_eq!(
+            normalize("Mit\u{ad}tel\u{ad}al\u{ad}ter\u{200b} war"),
+            "Mittelalter war"
+        );
     }
 
     #[test]

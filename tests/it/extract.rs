@@ -92,3 +92,45 @@ fn inspect_pages_reads_a_manifest_with_gzipped_pages() {
     assert_eq!(records[2]["id"], "gone");
     assert!(records[2]["error"].as_str().is_some(), "{out}");
 }
+
+#[test]
+fn inspect_page_reads_dates_declared_only_in_json_ld() {
+    let file = fixture("jsonld_dates.html");
+    let url = "https://rail.example/night-trains";
+    let out = newsd(&["inspect", "page", "--url", url, file.to_str().unwrap()]);
+    let record: serde_json::Value = serde_json::from_str(out.trim()).expect("one JSON object");
+    // The `BlogPosting`'s date, in New York's day, not the `WebPage`'s nor UTC's.
+    assert_eq!(record["published"], "2023-12-09");
+    assert_eq!(record["byline"], "Priya Castellanos");
+}
+
+#[test]
+fn inspect_page_decodes_a_latin1_page() {
+    let file = fixture("latin1.html");
+    let url = "https://saint-aubin.example/fete";
+    let out = newsd(&["inspect", "page", "--url", url, file.to_str().unwrap()]);
+    let record: serde_json::Value = serde_json::from_str(out.trim()).expect("one JSON object");
+    assert_eq!(record["title"], "Fête du village : la chorale répète déjà");
+    assert_eq!(record["byline"], "Émile Garnier");
+    let text = record["text"].as_str().unwrap();
+    assert!(text.starts_with("À trois semaines de la fête"), "{text}");
+}
+
+#[test]
+fn inspect_page_dates_a_utc_timestamp_by_the_day_the_page_shows() {
+    // Regression: an evening story declared in UTC (`2024-02-02T03:15:00Z`) was dated the 2nd;
+    // the page shows, and its readers saw, February 1.
+    let file = fixture("utc_date.html");
+    let url = "https://bayside.example/local/ferry-timetable";
+    let out = newsd(&["inspect", "page", "--url", url, file.to_str().unwrap()]);
+    let record: serde_json::Value = serde_json::from_str(out.trim()).expect("one JSON object");
+    assert_eq!(record["published"], "2024-02-01");
+    assert_eq!(record["title"], "Council approves the new ferry timetable");
+    assert_eq!(record["byline"], "Dana Okafor");
+    let text = record["text"].as_str().unwrap();
+    assert!(text.starts_with("The council voted late"), "{text}");
+    assert!(
+        !text.contains("Share") && !text.contains("tracking") && !text.contains("Dana Okafor"),
+        "{text}"
+    );
+}

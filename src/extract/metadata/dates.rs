@@ -9,6 +9,9 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZon
 pub(crate) struct PageDate {
     pub day: NaiveDate,
     pub instant: DateTime<Utc>,
+    /// The date was written as a UTC time of day, so `day` is UTC's, which need not be the
+    /// publisher's (an evening story in New York is dated the next day in UTC).
+    pub utc: bool,
 }
 
 impl PageDate {
@@ -16,15 +19,50 @@ impl PageDate {
         PageDate {
             day,
             instant: Utc.from_utc_datetime(&day.and_time(NaiveTime::MIN)),
+            utc: false,
+        }
+    }
+
+    fn from_local(t: NaiveDateTime) -> PageDate {
+        PageDate {
+            day: t.date(),
+            instant: Utc.from_utc_datetime(&t),
+            utc: false,
         }
     }
 
     fn from_fixed(t: DateTime<FixedOffset>) -> PageDate {
+        let utc = t.offset().local_minus_utc() == 0;
+        let mut day = t.date_naive();
+        if utc && local_midnight(t.time()) {
+            day = day.succ_opt().unwrap_or(day);
+        }
         PageDate {
-            day: t.date_naive(),
+            day,
             instant: t.with_timezone(&Utc),
+            utc,
         }
     }
+
+    /// Whether the publisher's local day of this date may be `day`: the same day, or, for a
+    /// date written in UTC, the day some usual time zone (UTC−10 to UTC+10) gives the instant.
+    pub(crate) fn may_be_local(&self, day: NaiveDate) -> bool {
+        if self.day == day {
+            return true;
+        }
+        let hours = |h| chrono::Duration::hours(h);
+        self.utc
+            && [hours(-10), hours(10)]
+                .iter()
+                .any(|&shift| (self.instant + shift).date_naive() == day)
+    }
+}
+
+/// Whether a UTC time of day is a midnight east of Greenwich (`22:00:00Z` is midnight in
+/// Berlin in summer): a CMS that stores days as local midnights and writes them in UTC.
+fn local_midnight(time: NaiveTime) -> bool {
+    use chrono::Timelike;
+    (21..=23).contains(&time.hour()) && time.minute() == 0 && time.second() == 0
 }
 
 /// Years a news page can plausibly be dated with.
@@ -40,12 +78,18 @@ pub(crate) fn parse_machine(text: &str) -> Option<PageDate> {
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Some(PageDate::from_fixed(t)).filter(plausible);
     }
+    // `Z` is an offset too (`2021-11-04T23:00Z`, without seconds, is no RFC 3339).
+    let zoned = match text.strip_suffix(['Z', 'z']) {
+        Some(rest) => format!("{rest}+00:00"),
+        None => text.to_owned(),
+    };
     for format in [
         "%Y-%m-%dT%H:%M:%S%.f%z",
         "%Y-%m-%dT%H:%M%z",
         "%Y-%m-%d %H:%M:%S%.f%z",
+        "%Y-%m-%d %H:%M%z",
     ] {
-        if let Ok(t) = DateTime::parse_from_str(text, format) {
+        if let Ok(t) = DateTime::parse_from_str(&zoned, format) {
             return Some(PageDate::from_fixed(t)).filter(plausible);
         }
     }
@@ -59,12 +103,7 @@ pub(crate) fn parse_machine(text: &str) -> Option<PageDate> {
         "%Y-%m-%d %H:%M",
     ] {
         if let Ok(t) = NaiveDateTime::parse_from_str(text, format) {
-            let instant = Utc.from_utc_datetime(&t);
-            return Some(PageDate {
-                day: t.date(),
-                instant,
-            })
-            .filter(plausible);
+            return Some(PageDate::from_local(t)).filter(plausible);
         }
     }
     if let Some(date) = java_date(text) {
@@ -92,10 +131,7 @@ fn java_date(text: &str) -> Option<PageDate> {
         "%a %b %d %H:%M:%S %Y",
     )
     .ok()?;
-    Some(PageDate {
-        day: t.date(),
-        instant: Utc.from_utc_datetime(&t),
-    })
+    Some(PageDate::from_local(t))
 }
 
 fn plausible(date: &PageDate) -> bool {
@@ -375,6 +411,31 @@ mod tests {
             "2021-10-11"
         );
         assert!(parse_machine("1900-01-01").is_none());
+        assert_eq!(
+            parse_machine("2021-11-05T12:42Z").unwrap().day.to_string(),
+            "2021-11-05"
+        );
+    }
+
+    #[test]
+    fn a_local_midnight_written_in_utc_is_the_next_day() {
+        let d = |t| parse_machine(t).unwrap().day.to_string();
+        assert_eq!(d("2022-11-06T23:00:00.000Z"), "2022-11-07");
+        assert_eq!(d("2021-11-04T22:00Z"), "2021-11-05");
+        assert_eq!(d("2022-11-06T23:12:40Z"), "2022-11-06");
+        assert_eq!(d("2022-11-06T23:00:00+01:00"), "2022-11-06");
+    }
+
+    #[test]
+    fn a_utc_date_may_be_the_day_before_or_after_locally() {
+        let day = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let evening_in_america = parse_machine("2023-11-09T05:30:59+00:00").unwrap();
+        assert!(evening_in_america.may_be_local(day("2023-11-08")));
+        assert!(!evening_in_america.may_be_local(day("2023-11-10")));
+        let zoned = parse_machine("2023-11-09T05:30:59-06:00").unwrap();
+        assert!(!zoned.may_be_local(day("2023-11-08")));
+        let noon = parse_machine("2023-10-30T13:01:00Z").unwrap();
+        assert!(!noon.may_be_local(day("2023-10-31")));
     }
 
     #[test]

@@ -6,6 +6,7 @@
 mod dates;
 mod jsonld;
 mod people;
+mod published;
 mod title;
 mod visible;
 
@@ -105,7 +106,9 @@ pub(crate) fn read(doc: &Document, url: &str) -> Metadata {
     let site_name = meta(&["og:site_name", "application-name"])
         .map(collapse)
         .or(ld.publisher.clone());
-    let h1s: Vec<String> = doc.select("h1").nodes().iter().map(headline_text).collect();
+    let h1_nodes = doc.select("h1");
+    let h1_nodes = h1_nodes.nodes();
+    let h1s: Vec<String> = h1_nodes.iter().map(headline_text).collect();
     let declared: Vec<String> = meta(TITLE_KEYS)
         .map(collapse)
         .into_iter()
@@ -137,24 +140,51 @@ pub(crate) fn read(doc: &Document, url: &str) -> Metadata {
 
     let visible = std::cell::OnceCell::new();
     let visible_text = || visible.get_or_init(|| visible::Flat::read(doc));
-    let published = ld
-        .published
-        .as_deref()
-        .and_then(dates::parse_machine)
-        .or_else(|| meta(PUBLISHED_KEYS).and_then(dates::parse_machine))
-        .or_else(|| date_in_html(doc, "[itemprop=datePublished]"))
-        .or_else(|| dates::from_url(url))
-        .or_else(|| date_in_html(doc, "time[datetime]"))
-        .or_else(|| visible::near_headline(visible_text(), title.as_deref()))
-        .or_else(|| meta(PAGE_DATE_KEYS).and_then(dates::parse_machine))
-        .or_else(|| visible::after_label(visible_text()))
-        .or_else(|| date_in_text(doc));
-    let updated = ld
-        .modified
-        .as_deref()
-        .and_then(dates::parse_machine)
-        .or_else(|| meta(UPDATED_KEYS).and_then(dates::parse_machine));
-
+    let mut sources = published::Sources {
+        declared: [
+            ld.published.as_deref().and_then(dates::parse_machine),
+            meta(PUBLISHED_KEYS).and_then(dates::parse_machine),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
+        url: dates::from_url(url),
+        near_headline: date_near_headline(doc, h1_nodes, title.as_deref()),
+        page: meta(PAGE_DATE_KEYS).and_then(dates::parse_machine),
+        modified: [
+            ld.modified.as_deref().and_then(dates::parse_machine),
+            meta(UPDATED_KEYS).and_then(dates::parse_machine),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
+        ..published::Sources::default()
+    };
+    // The markup's dates are looked up (a walk of the whole page each) only where they count:
+    // when nothing is declared, or to confirm a date by the headline the declarations lack.
+    let (first, shown) = (sources.declared.first(), sources.near_headline);
+    if first.is_none() || shown.is_some_and(|s| first.is_some_and(|f| f.day != s.day)) {
+        sources
+            .declared
+            .extend(date_in_html(doc, "[itemprop=datePublished]"));
+        sources.time = date_in_html(doc, "time[datetime]");
+    }
+    if sources.declared.is_empty()
+        && [
+            sources.url,
+            sources.time,
+            sources.near_headline,
+            sources.page,
+        ]
+        .iter()
+        .all(Option::is_none)
+    {
+        sources.labelled = visible::after_label(visible_text());
+        sources.in_date_block = date_in_text(doc);
+        sources.update_labelled = visible::after_update_label(visible_text());
+    }
+    let published = published::choose(&sources);
+    let updated = sources.modified.first().copied();
     let lang = doc
         .select("html[lang]")
         .attr("lang")
@@ -307,6 +337,26 @@ fn byline_in_html(doc: &Document) -> Vec<String> {
         }
     }
     Vec::new()
+}
+
+/// The date written closest to the headline: around the `h1` (of `h1s`) that reads as `title`,
+/// then the first `h1`; when no `h1` reads as the title, found in the whole page's text.
+fn date_near_headline(doc: &Document, h1s: &[NodeRef], title: Option<&str>) -> Option<PageDate> {
+    let lower = title.map(str::to_lowercase).filter(|t| !t.is_empty());
+    let headings: Vec<String> = h1s.iter().map(|h| collapse(&h.text())).collect();
+    let titled = lower
+        .as_deref()
+        .and_then(|lower| headings.iter().position(|h| visible::reads_as(h, lower)));
+    let Some(titled) = titled else {
+        return visible::near_headline(&visible::Flat::read(doc), title);
+    };
+    [titled, 0].into_iter().enumerate().find_map(|(i, at)| {
+        if i == 1 && at == titled {
+            return None;
+        }
+        let around = visible::Flat::around(h1s[at], headings[at].clone());
+        visible::near_headline(&around, Some(&headings[at]))
+    })
 }
 
 /// The first date that elements matching `css` state (attribute, then text).
