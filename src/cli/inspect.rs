@@ -24,6 +24,9 @@ pub(super) fn inspect(command: InspectCommand) -> anyhow::Result<ExitCode> {
         InspectCommand::Page { url, file } => super::inspect_page::page(url.as_deref(), &file),
         InspectCommand::Pages { manifest } => super::inspect_page::pages(&manifest),
         InspectCommand::Cluster { input } => super::inspect_cluster::cluster(input.as_deref()),
+        InspectCommand::Similarity { pairs, articles } => {
+            super::inspect_similarity::similarity(&pairs, &articles)
+        }
     }
 }
 

@@ -1,7 +1,9 @@
-//! `newsd inspect cluster [FILE|-]`: runs the online story clusterer over a stream of articles
-//! (JSON lines, in stream order) and prints `{"id","cluster"}` per line — the shape
-//! `score_clusters.py` reads.
+//! `newsd inspect cluster [FILE|-]`: runs the daemon's online decisions over a stream of
+//! articles (JSON lines, in stream order) and prints `{"id","cluster"}` per line — the shape
+//! `score_clusters.py` reads. As in the daemon, a near-copy of an earlier article is not
+//! clustered on its own: it is that article's (another source of it), so it gets its story.
 
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::ExitCode;
@@ -10,7 +12,9 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::dedup::{ClusterConfig, ClusterInput, StoryClusterer, StoryId};
+use crate::dedup::{
+    ClusterConfig, ClusterInput, CopyConfig, CopyDetector, StoryClusterer, StoryId,
+};
 
 /// One input line; every field but `id` may be null or absent, and unknown fields are ignored.
 #[derive(Debug, Deserialize)]
@@ -38,6 +42,9 @@ pub(super) fn cluster(input: Option<&Path>) -> anyhow::Result<ExitCode> {
         )),
     };
     let mut clusterer = StoryClusterer::new(ClusterConfig::default());
+    let mut copies = CopyDetector::new(CopyConfig::default());
+    // The story of each article the copy detector holds, by its line number.
+    let mut stories: HashMap<i64, StoryId> = HashMap::new();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for (number, line) in reader.lines().enumerate() {
         let line = line.context("cannot read the input")?;
@@ -51,15 +58,33 @@ pub(super) fn cluster(input: Option<&Path>) -> anyhow::Result<ExitCode> {
             .as_deref()
             .and_then(|p| DateTime::parse_from_rfc3339(p).ok())
             .map(|p| p.with_timezone(&Utc));
-        let assignment = clusterer.add(ClusterInput {
-            title: article.title.as_deref(),
-            text: article.text.as_deref(),
-            lang: article.lang.as_deref(),
-            published,
-        });
+        let signature = article.text.as_deref().and_then(CopyDetector::signature);
+        let copy_of = signature
+            .as_ref()
+            .and_then(|s| copies.find(s))
+            .and_then(|(of, _)| stories.get(&of).copied());
+        let story = match copy_of {
+            Some(story) => story,
+            None => {
+                let story = clusterer
+                    .add(ClusterInput {
+                        title: article.title.as_deref(),
+                        text: article.text.as_deref(),
+                        lang: article.lang.as_deref(),
+                        published,
+                    })
+                    .story;
+                if let Some(signature) = signature {
+                    let key = i64::try_from(number).unwrap_or(i64::MAX);
+                    copies.insert(key, signature, published);
+                    stories.insert(key, story);
+                }
+                story
+            }
+        };
         let record = ClusterLine {
             id: &article.id,
-            cluster: assignment.story,
+            cluster: story,
         };
         writeln!(out, "{}", serde_json::to_string(&record)?)?;
     }

@@ -5,6 +5,7 @@ mod feeds;
 mod inspect;
 mod inspect_cluster;
 mod inspect_page;
+mod inspect_similarity;
 mod run;
 mod search;
 mod stories;
@@ -110,6 +111,15 @@ pub enum InspectCommand {
         /// JSON lines with `id`, `title`, `text`, `lang`, `published`; `-` or none for stdin
         #[arg(value_name = "FILE")]
         input: Option<PathBuf>,
+    },
+    /// Score article pairs with the clusterer's same-story similarity: `{"pair_id","score"}`
+    Similarity {
+        /// JSON lines with `pair_id`, `id1`, `id2`
+        #[arg(long, value_name = "FILE")]
+        pairs: PathBuf,
+        /// JSON lines with `id`, `title`, `text`, `lang`; all count in document frequencies
+        #[arg(long, value_name = "FILE")]
+        articles: PathBuf,
     },
 }
 

@@ -195,6 +195,9 @@ fn dedup_config(
     if let Some(t) = raw.story_threshold {
         dedup.stories.threshold = fraction(t, "story_threshold")?;
     }
+    if let Some(t) = raw.story_threshold_long {
+        dedup.stories.long_threshold = fraction(t, "story_threshold_long")?;
+    }
     if let Some(t) = raw.copy_threshold {
         dedup.copies.threshold = fraction(t, "copy_threshold")?;
     }

@@ -77,6 +77,7 @@ pub(crate) struct RawDedup {
     #[serde(default, with = "humantime_serde")]
     pub window: Option<Duration>,
     pub story_threshold: Option<Spanned<f32>>,
+    pub story_threshold_long: Option<Spanned<f32>>,
     pub copy_threshold: Option<Spanned<f32>>,
 }
 

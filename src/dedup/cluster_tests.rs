@@ -152,3 +152,118 @@ fn the_same_stream_gives_the_same_stories() {
     };
     assert_eq!(run(), run());
 }
+
+#[test]
+fn restored_articles_rebuild_their_stories() {
+    let title = "Azerbaijan and Armenia resume peace talks in Geneva";
+    let text = "Foreign ministers of Azerbaijan and Armenia met in Geneva on Monday to resume \
+                peace talks over the disputed border, mediated by Swiss diplomats.";
+    let mut clusterer = StoryClusterer::new(ClusterConfig::default());
+    for _ in 0..3 {
+        for (i, (title, text)) in [
+            (
+                "Central bank holds interest rates steady",
+                "Rates unchanged, citing inflation.",
+            ),
+            (
+                "Late goal sends Porto through",
+                "A stoppage-time header gave Porto a win.",
+            ),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            clusterer.restore(10 + i as StoryId, article(title, text, 0));
+        }
+    }
+    clusterer.restore(41, article(title, text, 1));
+    assert_eq!(clusterer.live_stories(), 3);
+    let again = clusterer.add(article(title, text, 2));
+    assert!(again.joined, "score {}", again.score);
+    assert_eq!(again.story, 41);
+    let new = clusterer.add(article(
+        "Folding phone unveiled",
+        "Its screen folds in half.",
+        3,
+    ));
+    assert!(!new.joined);
+    assert!(
+        new.story > 41,
+        "new ids come after restored ones: {}",
+        new.story
+    );
+}
+
+#[test]
+fn similarity_is_the_cosine_the_clusterer_joins_with() {
+    let mut clusterer = StoryClusterer::new(ClusterConfig::default());
+    background(&mut clusterer, 0);
+    let a = article(
+        "Wildfire near Valparaiso forces evacuations",
+        "Firefighters battled a wildfire in the hills above Valparaiso.",
+        1,
+    );
+    let b = article(
+        "Valparaiso wildfire: thousands evacuated",
+        "Thousands left their homes as a wildfire spread near Valparaiso.",
+        1,
+    );
+    clusterer.add(a);
+    let score = clusterer.similarity(a, b);
+    assert!((0.0..=1.0).contains(&score));
+    assert!((clusterer.similarity(a, a) - 1.0).abs() < 1e-4);
+    let joined = clusterer.add(b);
+    // The story holds only `a`; `b` was counted before it was compared, so the two scores
+    // differ only by that count.
+    assert!(
+        (joined.score - score).abs() < 0.05,
+        "{} vs {score}",
+        joined.score
+    );
+}
+
+/// Memory follows the window: two months of articles with ever-new names keep the vocabulary
+/// at what three days hold.
+#[test]
+fn vocabulary_stays_bounded_over_a_long_stream() {
+    let mut clusterer = StoryClusterer::new(ClusterConfig::default());
+    let mut peak_in_first_week = 0;
+    for hour in 0..24 * 60 {
+        for k in 0..2 {
+            let title = format!("Mayor of town{hour}x{k} opens bridge");
+            let text = format!(
+                "The mayor of town{hour}x{k} opened a new bridge over the river name{hour}y{k} \
+                 on a sunny day, officials said."
+            );
+            clusterer.add(article(&title, &text, hour));
+        }
+        if hour < 24 * 7 {
+            peak_in_first_week = peak_in_first_week.max(clusterer.vocabulary_len());
+        }
+    }
+    assert!(clusterer.vocabulary_len() <= peak_in_first_week);
+    assert!(
+        clusterer.live_stories() <= 2 * 74,
+        "{}",
+        clusterer.live_stories()
+    );
+}
+
+#[test]
+fn longer_texts_need_a_higher_score_to_join() {
+    let clusterer = StoryClusterer::new(ClusterConfig::default());
+    let words = |n: usize| "word ".repeat(n);
+    let threshold = |n: usize| {
+        let text = words(n);
+        clusterer.threshold_for(&ClusterInput {
+            text: Some(&text),
+            ..ClusterInput::default()
+        })
+    };
+    assert_eq!(threshold(0), 0.11);
+    assert_eq!(threshold(30), 0.11, "a teaser");
+    assert_eq!(threshold(400), 0.27, "a full article");
+    assert_eq!(threshold(5_000), 0.27);
+    let middle = threshold(230);
+    assert!((middle - 0.19).abs() < 0.001, "{middle}");
+}

@@ -1,12 +1,13 @@
 //! Deduplication: the same article under another URL or an edited headline (canonical URL,
-//! content fingerprint), copies of it on other sites (near-duplicate text), and the story it
-//! belongs to across outlets (online clustering).
+//! content fingerprint), its copies on other sites (MinHash over word shingles), and the story
+//! it belongs to across outlets (the online clusterer).
 
 mod canonical;
 mod cluster;
 mod copies;
 mod fingerprint;
 mod tokenize;
+mod vectorize;
 
 pub use canonical::canonical_url;
 pub use cluster::{Assignment, ClusterConfig, ClusterInput, StoryClusterer, StoryId};

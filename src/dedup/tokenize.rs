@@ -1,9 +1,12 @@
 //! Per-language tokenization for the story clusterer: words lower-cased, split on anything but
 //! letters and digits, and reduced to their Snowball stems (English when the language is unknown).
+//! Combining marks (Arabic vowel signs) are dropped, Turkish keeps its dotted and dotless I and
+//! drops the case suffix after an apostrophe.
 
 use std::collections::HashMap;
 
 use rust_stemmers::{Algorithm, Stemmer};
+use unicode_normalization::char::is_combining_mark;
 
 /// Words shorter than this (in chars) carry no story signal ("a", "s" from "it's").
 const MIN_WORD_CHARS: usize = 2;
@@ -46,6 +49,44 @@ fn algorithm(lang: Option<&str>) -> Algorithm {
     }
 }
 
+/// Letters, digits, and the combining marks (Arabic vowel signs, accents written apart) that
+/// belong to the letter before them.
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || is_combining_mark(c)
+}
+
+/// `word` lower-cased without combining marks or the Arabic tatweel (a stretching stroke), so
+/// that vowelled and unvowelled Arabic spell a word alike; Turkish dotted and dotless I keep
+/// their own lower case.
+fn lowercase(word: &str, turkish: bool) -> String {
+    let mut lower = String::with_capacity(word.len());
+    for c in word.chars() {
+        match c {
+            'I' if turkish => lower.push('ı'),
+            'İ' if turkish => lower.push('i'),
+            '\u{0640}' => {}
+            c if is_combining_mark(c) => {}
+            c => lower.extend(c.to_lowercase().filter(|&l| !is_combining_mark(l))),
+        }
+    }
+    lower
+}
+
+/// Skips a Turkish case suffix written after an apostrophe (`Ankara'da`, `AB’nin`): the word
+/// before it is the name, the suffix only grammar.
+fn skip_suffix(rest: &str) -> &str {
+    let Some(after) = rest.strip_prefix(['\'', '’']) else {
+        return rest;
+    };
+    if !after.starts_with(char::is_alphabetic) {
+        return rest;
+    }
+    let end = after
+        .find(|c: char| !is_word_char(c))
+        .unwrap_or(after.len());
+    &after[end..]
+}
+
 /// Splits and stems text; keeps one Snowball stemmer per language it has met.
 #[derive(Default)]
 pub(crate) struct Tokenizer {
@@ -67,23 +108,27 @@ impl Tokenizer {
             .stemmers
             .entry(key)
             .or_insert_with(|| Stemmer::create(algorithm(lang)));
+        let turkish = matches!(algorithm(lang), Algorithm::Turkish);
         let mut sentence_start = true;
         let mut rest = text;
         while let Some(start) = rest.find(|c: char| c.is_alphanumeric()) {
             sentence_start |= rest[..start].contains(['.', '!', '?', ':', '\n']);
             let after = &rest[start..];
             let end = after
-                .find(|c: char| !c.is_alphanumeric())
+                .find(|c: char| !is_word_char(c))
                 .unwrap_or(after.len());
             let word = &after[..end];
             rest = &after[end..];
+            if turkish {
+                rest = skip_suffix(rest);
+            }
             let capitalized = word.chars().next().is_some_and(char::is_uppercase);
             let name = capitalized && !sentence_start;
             sentence_start = false;
-            if word.chars().count() < MIN_WORD_CHARS {
+            let lower = lowercase(word, turkish);
+            if lower.chars().count() < MIN_WORD_CHARS {
                 continue;
             }
-            let lower = word.to_lowercase();
             if english && ENGLISH_STOP_WORDS.binary_search(&lower.as_str()).is_ok() {
                 continue;
             }
@@ -127,6 +172,22 @@ mod tests {
             },
         );
         assert_eq!(names, ["arequipa", "lima"]);
+    }
+
+    #[test]
+    fn turkish_case_suffixes_and_dotted_capitals() {
+        let mut t = Tokenizer::default();
+        let terms = t.terms("İSTANBUL'da Ankara’nın", Some("tr"));
+        assert_eq!(terms, t.terms("istanbul Ankara", Some("tr")));
+        assert_eq!(terms[0], "istanbul");
+    }
+
+    #[test]
+    fn arabic_vowel_signs_and_tatweel_do_not_split_or_change_words() {
+        let mut t = Tokenizer::default();
+        let plain = t.terms("كتب الطالب", Some("ar"));
+        assert_eq!(t.terms("كَتَبَ الطـالب", Some("ar")), plain);
+        assert_eq!(plain.len(), 2);
     }
 
     #[test]
