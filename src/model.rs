@@ -128,6 +128,12 @@ pub struct Article {
     /// Where `text` came from: the article page, or the feed when the page gave nothing.
     pub text_source: TextSource,
     pub fetched_at: DateTime<Utc>,
+    /// The feed's own summary of the item, as text.
+    pub summary: Option<String>,
+    /// The feed's tags (from the feed list).
+    pub tags: Vec<String>,
+    /// When the page says the article was last modified.
+    pub modified: Option<DateTime<Utc>>,
     /// The story it belongs to; `None` until the deduplicator has placed it.
     pub story_id: Option<i64>,
     /// Other outlets that published a copy of it (near-identical text), oldest first.
@@ -164,7 +170,7 @@ pub struct Story {
     pub first_seen: DateTime<Utc>,
     pub last_seen: DateTime<Utc>,
     /// Number of articles, copies not counted.
-    pub articles: u64,
+    pub article_count: u64,
     /// Distinct outlets among its articles and their copies.
     pub sources: Vec<String>,
 }
@@ -203,13 +209,22 @@ impl TextSource {
 pub struct SearchHit {
     pub id: i64,
     pub title: String,
+    /// The title as HTML, query words in `<b>`.
+    pub title_html: String,
     pub url: String,
     pub source: String,
     pub published: Option<DateTime<Utc>>,
     pub lang: Option<String>,
+    /// A passage of the text around the query words (its start when they are not in it).
     pub snippet: String,
+    /// The snippet as HTML, query words in `<b>`.
+    pub snippet_html: String,
     pub score: f32,
     pub story_id: Option<i64>,
+    /// Other matching articles of the same story, folded into this hit (`collapse=story`).
+    pub more_in_story: usize,
+    /// Their outlets.
+    pub more_sources: Vec<String>,
     /// Other outlets that published a copy of this article.
     pub copies: Vec<ArticleSource>,
 }

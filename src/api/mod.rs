@@ -1,8 +1,10 @@
-//! The HTTP API: health, search, stories, articles. Serves what the index and the store hold;
+//! The HTTP API and the search page: health, search, stories, articles, search feeds. Serves what the index and the store hold;
 //! it never writes.
 
+mod feeds;
 mod search;
 mod stories;
+mod web;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -28,8 +30,14 @@ pub struct AppState {
 /// The API's routes.
 pub fn router(state: AppState) -> Router {
     Router::new()
+        .route("/", get(web::index))
+        .route("/assets/app.js", get(web::script))
+        .route("/assets/style.css", get(web::style))
         .route("/healthz", get(healthz))
         .route("/api/v1/search", get(search::search))
+        .route("/feeds/search.atom", get(feeds::atom))
+        .route("/feeds/search.json", get(feeds::json_feed))
+        .route("/api/v1/openapi.json", get(openapi))
         .route("/api/v1/stories", get(stories::list))
         .route("/api/v1/stories/{id}", get(stories::one))
         .route("/api/v1/articles/{id}", get(stories::article))
@@ -51,6 +59,16 @@ pub async fn serve(
 
 async fn healthz() -> &'static str {
     "ok\n"
+}
+
+/// The OpenAPI 3.1 description of every route.
+const OPENAPI: &str = include_str!("assets/openapi.json");
+
+async fn openapi() -> impl IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        OPENAPI,
+    )
 }
 
 /// A count parameter in `1..=max`, `default` when absent or empty.

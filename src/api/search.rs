@@ -1,48 +1,107 @@
-//! `GET /api/v1/search?q=…&limit=…`: ranked hits as JSON.
+//! `GET /api/v1/search?q=…`: a page of ranked hits (one per story by default), facet counts
+//! and the cursor of the next page, as JSON. Every parameter is checked: a mistake answers 400
+//! with a message naming it.
 
 use axum::Json;
-use axum::extract::{Query, State};
-use serde::{Deserialize, Serialize};
+use axum::extract::{RawQuery, State};
+use chrono::Utc;
+use serde::Serialize;
 
 use super::{ApiError, AppState, count};
-use crate::index::IndexError;
+use crate::index::{Facets, IndexError, MAX_LIMIT, SearchRequest, SearchResults};
 use crate::model::SearchHit;
+use crate::since::parse_since;
 
 /// Hits per page when the request names no limit.
 const DEFAULT_LIMIT: usize = 20;
-/// Largest page a request may ask for.
-const MAX_LIMIT: usize = 100;
-
-#[derive(Debug, Deserialize)]
-pub(super) struct SearchParams {
-    q: Option<String>,
-    limit: Option<String>,
-}
 
 #[derive(Debug, Serialize)]
 pub(super) struct SearchResponse {
     query: String,
+    total: usize,
     hits: Vec<SearchHit>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    facets: Option<Facets>,
+    next_cursor: Option<String>,
+}
+
+/// Reads the query string into a request: `q` (required), `limit`, `cursor`, `since`,
+/// `until`, `source`, `lang`, `feed`, `tag` (each repeatable), `sort`, `recency`, `collapse`,
+/// `facets`. Parameters starting with `_` are ignored (cache busters).
+pub(crate) fn search_request(query_string: &str) -> Result<SearchRequest, ApiError> {
+    let mut request = SearchRequest {
+        limit: DEFAULT_LIMIT,
+        ..SearchRequest::default()
+    };
+    let mut q = None;
+    let now = Utc::now();
+    let bad = |name: &str, message: String| ApiError::bad_request(format!("`{name}`: {message}"));
+    let flag = |name: &str, value: &str| match value {
+        "" | "1" | "true" | "yes" => Ok(true),
+        "0" | "false" | "no" => Ok(false),
+        _ => Err(bad(name, format!("is true or false, not `{value}`"))),
+    };
+    for (name, value) in url::form_urlencoded::parse(query_string.as_bytes()) {
+        let value = value.into_owned();
+        match name.as_ref() {
+            "q" => q = Some(value),
+            "limit" => request.limit = count(Some(&value), "limit", DEFAULT_LIMIT, MAX_LIMIT)?,
+            "cursor" => request.cursor = Some(value),
+            "since" => request.since = Some(parse_since(&value, now).map_err(|e| bad("since", e))?),
+            "until" => request.until = Some(parse_since(&value, now).map_err(|e| bad("until", e))?),
+            "source" => request.sources.push(value),
+            "lang" => request.langs.push(value),
+            "feed" => request.feeds.push(value),
+            "tag" => request.tags.push(value),
+            "sort" => request.sort = value.parse().map_err(|e| bad("sort", e))?,
+            "collapse" => request.collapse = value.parse().map_err(|e| bad("collapse", e))?,
+            "recency" => request.recency = flag("recency", &value)?,
+            "facets" => request.facets = flag("facets", &value)?,
+            other if other.starts_with('_') => {}
+            other => {
+                return Err(ApiError::bad_request(format!(
+                    "unknown parameter `{other}`; parameters are q, limit, cursor, since, until, \
+                     source, lang, feed, tag, sort, recency, collapse, facets"
+                )));
+            }
+        }
+    }
+    request.query = q.ok_or_else(|| ApiError::bad_request("missing parameter `q`"))?;
+    Ok(request)
+}
+
+/// Runs `request` on the blocking pool, hits with their copies; a bad query answers 400.
+pub(super) async fn run(
+    state: &AppState,
+    request: SearchRequest,
+) -> Result<SearchResults, ApiError> {
+    let (index, store) = (state.index.clone(), state.store.clone());
+    tokio::task::spawn_blocking(move || {
+        let mut results = index.run(&request).map_err(|e| match e {
+            IndexError::Query(message) => ApiError::bad_request(message),
+            other => ApiError::internal(other),
+        })?;
+        results.hits = store
+            .with_hit_copies(results.hits)
+            .map_err(ApiError::internal)?;
+        Ok::<_, ApiError>(results)
+    })
+    .await
+    .map_err(ApiError::internal)?
 }
 
 pub(super) async fn search(
     State(state): State<AppState>,
-    Query(params): Query<SearchParams>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Json<SearchResponse>, ApiError> {
-    let query = params
-        .q
-        .ok_or_else(|| ApiError::bad_request("missing parameter `q`"))?;
-    let limit = count(params.limit.as_deref(), "limit", DEFAULT_LIMIT, MAX_LIMIT)?;
-    let (index, store) = (state.index.clone(), state.store.clone());
-    let q = query.clone();
-    let hits = tokio::task::spawn_blocking(move || {
-        let hits = index.search(&q, limit).map_err(|e| match e {
-            IndexError::Query(message) => ApiError::bad_request(message),
-            other => ApiError::internal(other),
-        })?;
-        store.with_hit_copies(hits).map_err(ApiError::internal)
-    })
-    .await
-    .map_err(ApiError::internal)??;
-    Ok(Json(SearchResponse { query, hits }))
+    let request = search_request(raw.as_deref().unwrap_or_default())?;
+    let query = request.query.clone();
+    let results = run(&state, request).await?;
+    Ok(Json(SearchResponse {
+        query,
+        total: results.total,
+        hits: results.hits,
+        facets: results.facets,
+        next_cursor: results.next_cursor,
+    }))
 }

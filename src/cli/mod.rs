@@ -45,16 +45,7 @@ pub enum Command {
     /// Poll every feed once, ingest what is new, commit and exit
     FetchOnce,
     /// Search the indexed articles
-    Search {
-        /// Words, "a phrase", OR, -word, title:word
-        query: String,
-        /// Number of hits
-        #[arg(long, default_value_t = 10)]
-        limit: usize,
-        /// One JSON object per hit and line
-        #[arg(long)]
-        json: bool,
-    },
+    Search(search::SearchArgs),
     /// The biggest recent stories, each with its outlets
     Stories {
         /// How far back: a duration (24h, 7d) or a date (2026-11-27)
@@ -165,9 +156,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run { listen } => run::run(&Config::load(&path)?, listen).await,
         Command::FetchOnce => run::fetch_once(&Config::load(&path)?).await,
-        Command::Search { query, limit, json } => {
-            search::search(&Config::load(&path)?, &query, limit, json)
-        }
+        Command::Search(args) => search::search(&Config::load(&path)?, &args),
         Command::Stories {
             since,
             min_sources,

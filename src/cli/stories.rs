@@ -39,7 +39,7 @@ pub(super) fn stories(
                 out,
                 "   story {} · {} articles · {} → {}",
                 story.id,
-                story.articles,
+                story.article_count,
                 story.first_seen.format("%Y-%m-%d %H:%M"),
                 story.last_seen.format("%Y-%m-%d %H:%M UTC")
             )?;

@@ -2,6 +2,8 @@
 //! indexer task) adds and commits documents; any number of readers search, in this process or
 //! another one (`newsd search` while the daemon runs).
 
+mod build;
+pub mod query;
 mod schema;
 mod search;
 mod writer;
@@ -12,6 +14,7 @@ use tantivy::directory::MmapDirectory;
 use tantivy::{Index, IndexReader, ReloadPolicy};
 use tracing::warn;
 
+pub use search::{Collapse, FacetCount, Facets, MAX_LIMIT, SearchRequest, SearchResults, Sort};
 pub use writer::ArticleWriter;
 
 use schema::Fields;

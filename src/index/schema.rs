@@ -1,54 +1,144 @@
-//! The tantivy schema of an article document and the text analyzer its text fields use.
+//! The tantivy schema of an article document and the analyzers of its text fields.
+//!
+//! Title and body are indexed in one pair of fields per language, each with that language's
+//! Snowball stemmer, so that a query finds inflected forms in the article's own language
+//! ("élections" finds "élection" in French articles, "talks" finds "talk" in English ones)
+//! without stemming one language with another's rules. Articles in other or unknown
+//! languages go to an unstemmed pair. A query is analyzed once per pair.
 
 use tantivy::Index;
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer,
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
+    TextAnalyzer,
 };
 
-/// Name of the analyzer of title, body and source: words, lowercased, accents folded, so that
-/// "Pashinian" finds "Pachinian" no more than before but "Erdoğan" finds "Erdogan".
-const TEXT_ANALYZER: &str = "newsd_text";
+/// The languages with a stemmer, by ISO 639-1 code: every Snowball stemmer tantivy has.
+pub(super) const STEMMED: [(&str, Language); 18] = [
+    ("ar", Language::Arabic),
+    ("da", Language::Danish),
+    ("de", Language::German),
+    ("el", Language::Greek),
+    ("en", Language::English),
+    ("es", Language::Spanish),
+    ("fi", Language::Finnish),
+    ("fr", Language::French),
+    ("hu", Language::Hungarian),
+    ("it", Language::Italian),
+    ("nl", Language::Dutch),
+    ("no", Language::Norwegian),
+    ("pt", Language::Portuguese),
+    ("ro", Language::Romanian),
+    ("ru", Language::Russian),
+    ("sv", Language::Swedish),
+    ("ta", Language::Tamil),
+    ("tr", Language::Turkish),
+];
+
+/// Title/body pairs: one per stemmed language, then the unstemmed one.
+pub(super) const PAIRS: usize = STEMMED.len() + 1;
+
+/// Code of the unstemmed pair's analyzer and fields.
+const OTHER: &str = "xx";
+
+/// Analyzer of outlets, authors and the unstemmed pair: words, lowercased, accents folded.
+const WORDS: &str = "newsd_words";
+
+/// The title and body fields of one language.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct TextPair {
+    pub title: Field,
+    pub body: Field,
+}
 
 /// Handles to the fields of an article document.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Fields {
     /// Store id of the article; unique, the key for updates and deletes.
     pub id: Field,
-    pub title: Field,
-    pub body: Field,
-    /// The outlet (feed name), then the outlets of its copies: `source:` finds an article
-    /// through any outlet that published it.
+    /// `STEMMED` in order, then the unstemmed pair.
+    pub text: [TextPair; PAIRS],
+    /// The outlet, then the outlets of its copies: `source:` finds an article through any
+    /// outlet that published it.
     pub source: Field,
+    /// The same names verbatim, for filters and facets.
+    pub source_exact: Field,
+    pub authors: Field,
+    /// The feed's own summary of the item.
+    pub summary: Field,
     /// The feed URL, verbatim.
     pub feed: Field,
     pub url: Field,
+    /// The feed's tags (config).
+    pub tag: Field,
+    /// When the article was published, when known.
     pub published: Field,
+    /// When it was published, else fetched: what date filters, sorting and the day facet use.
+    pub date: Field,
+    /// When the page says it was last modified.
+    pub updated: Field,
+    /// ISO 639-1 code, or empty.
     pub lang: Field,
     /// The story the article belongs to (absent until placed).
     pub story_id: Field,
 }
 
-pub(super) fn build() -> (Schema, Fields) {
-    let mut builder = Schema::builder();
-    let text = TextOptions::default()
+impl Fields {
+    /// The title/body pair an article in `lang` is indexed in.
+    pub fn pair_for(&self, lang: Option<&str>) -> TextPair {
+        let code = lang
+            .and_then(|l| l.split(['-', '_']).next())
+            .map(str::to_ascii_lowercase);
+        let at = code
+            .and_then(|c| STEMMED.iter().position(|(s, _)| *s == c))
+            .unwrap_or(STEMMED.len());
+        self.text[at]
+    }
+}
+
+fn analyzer_name(code: &str) -> String {
+    format!("newsd_{code}")
+}
+
+fn text_options(analyzer: &str) -> TextOptions {
+    TextOptions::default()
         .set_indexing_options(
             TextFieldIndexing::default()
-                .set_tokenizer(TEXT_ANALYZER)
+                .set_tokenizer(analyzer)
                 .set_index_option(IndexRecordOption::WithFreqsAndPositions),
         )
-        .set_stored();
+        .set_stored()
+}
+
+pub(super) fn build() -> (Schema, Fields) {
+    let mut builder = Schema::builder();
+    let mut pair = |code: &str, analyzer: &str| TextPair {
+        title: builder.add_text_field(&format!("title_{code}"), text_options(analyzer)),
+        body: builder.add_text_field(&format!("body_{code}"), text_options(analyzer)),
+    };
+    let mut text = Vec::with_capacity(PAIRS);
+    for (code, _) in STEMMED {
+        text.push(pair(code, &analyzer_name(code)));
+    }
+    text.push(pair(OTHER, WORDS));
+    let text: [TextPair; PAIRS] = text.try_into().expect("one pair per language and one more");
+    let words = text_options(WORDS);
     let fields = Fields {
         id: builder.add_i64_field("id", INDEXED | STORED | FAST),
-        title: builder.add_text_field("title", text.clone()),
-        body: builder.add_text_field("body", text.clone()),
-        source: builder.add_text_field("source", text),
+        text,
+        source: builder.add_text_field("source", words.clone()),
+        source_exact: builder.add_text_field("source_exact", STRING | FAST),
+        authors: builder.add_text_field("authors", words.clone()),
+        summary: builder.add_text_field("summary", words),
         feed: builder.add_text_field("feed", STRING | STORED),
         url: builder.add_text_field("url", STRING | STORED),
+        tag: builder.add_text_field("tag", STRING | STORED | FAST),
         published: builder.add_date_field("published", INDEXED | STORED | FAST),
-        lang: builder.add_text_field("lang", STRING | STORED),
+        date: builder.add_date_field("date", INDEXED | FAST),
+        updated: builder.add_date_field("updated", INDEXED | STORED | FAST),
+        lang: builder.add_text_field("lang", STRING | STORED | FAST),
         story_id: builder.add_i64_field("story_id", INDEXED | STORED | FAST),
     };
     (builder.build(), fields)
@@ -56,27 +146,33 @@ pub(super) fn build() -> (Schema, Fields) {
 
 /// Registers the analyzers the schema names; needed on every opened index.
 pub(super) fn register_analyzers(index: &Index) {
-    let analyzer = TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(40))
-        .filter(LowerCaser)
-        .filter(AsciiFoldingFilter)
-        .build();
-    index.tokenizers().register(TEXT_ANALYZER, analyzer);
+    let words = || {
+        TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(RemoveLongFilter::limit(40))
+            .filter(LowerCaser)
+    };
+    let manager = index.tokenizers();
+    manager.register(WORDS, words().filter(AsciiFoldingFilter).build());
+    for (code, language) in STEMMED {
+        // Stemmed before accents are folded: the stemmers' rules expect the accents.
+        let analyzer = words()
+            .filter(Stemmer::new(language))
+            .filter(AsciiFoldingFilter)
+            .build();
+        manager.register(&analyzer_name(code), analyzer);
+    }
 }
 
 /// Looks up the fields of an opened index by name (so an index written by this version opens
-/// with the same handles).
+/// with the same handles); an error when it was written with another schema.
 pub(super) fn fields_of(schema: &Schema) -> tantivy::Result<Fields> {
-    let get = |name: &str| schema.get_field(name);
-    Ok(Fields {
-        id: get("id")?,
-        title: get("title")?,
-        body: get("body")?,
-        source: get("source")?,
-        feed: get("feed")?,
-        url: get("url")?,
-        published: get("published")?,
-        lang: get("lang")?,
-        story_id: get("story_id")?,
-    })
+    let (expected, fields) = build();
+    // Same names, same types, same options: field handles are positions, so equal schemas
+    // give equal handles.
+    if *schema != expected {
+        return Err(tantivy::TantivyError::SchemaError(
+            "the index was written with another schema".into(),
+        ));
+    }
+    Ok(fields)
 }

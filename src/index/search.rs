@@ -1,88 +1,553 @@
-//! Queries: the user's query string → ranked [`SearchHit`]s with a snippet of the body.
+//! Searching: a [`SearchRequest`] (the user's query, filters, sort, story collapsing, a page)
+//! → [`SearchResults`]: ranked hits with highlighted title and snippet, one per story by
+//! default, facet counts, and a cursor to the next page.
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use tantivy::TantivyDocument;
-use tantivy::collector::TopDocs;
-use tantivy::query::QueryParser;
-use tantivy::schema::Value;
-use tantivy::snippet::SnippetGenerator;
+use serde::Serialize;
+use tantivy::aggregation::agg_req::Aggregations;
+use tantivy::aggregation::agg_result::{AggregationResult, BucketResult};
+use tantivy::aggregation::{AggregationCollector, Key};
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption, Value};
+use tantivy::snippet::{Snippet, SnippetGenerator};
+use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
 
+use super::build::{Builder, date_range, filter};
+use super::query::{QueryError, parse};
 use super::{IndexError, SearchIndex};
 use crate::model::SearchHit;
 
 /// Longest snippet, in characters.
 const SNIPPET_CHARS: usize = 220;
-/// Longest accepted query, in bytes.
-pub const MAX_QUERY_LEN: usize = 1024;
-/// Weight of a title match relative to a body match.
-const TITLE_BOOST: f32 = 2.0;
+/// Largest page.
+pub const MAX_LIMIT: usize = 100;
+/// Deepest a cursor may go (in hits or stories).
+const MAX_OFFSET: usize = 5_000;
+/// Candidates read per collapsed page: enough to fill a page with distinct stories.
+const COLLAPSE_FACTOR: usize = 8;
+/// Facet values returned per facet.
+const FACET_SIZE: u32 = 20;
+/// Half-life of the recency boost, in days.
+const RECENCY_HALF_LIFE_DAYS: f32 = 2.0;
 
-impl SearchIndex {
-    /// The best `limit` hits for `query`, best first. Words must all match (in title, body or
-    /// source); `"…"` is a phrase; tantivy's syntax (`OR`, `-word`, `title:…`) works.
-    pub fn search(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>, IndexError> {
-        let query = query.trim();
-        if query.is_empty() {
-            return Err(IndexError::Query("the query is empty".into()));
+/// How hits are ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sort {
+    /// BM25 (title matches weigh double); with `recency`, newer articles are lifted.
+    #[default]
+    Relevance,
+    /// Newest first (published, else fetched).
+    Newest,
+}
+
+/// Whether articles of one story are folded into one hit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Collapse {
+    /// One hit per story: its best article, plus how many more and from which outlets.
+    #[default]
+    Story,
+    /// Every matching article.
+    None,
+}
+
+impl std::str::FromStr for Sort {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Sort, String> {
+        match text {
+            "relevance" => Ok(Sort::Relevance),
+            "newest" | "date" => Ok(Sort::Newest),
+            _ => Err(format!("sort is `relevance` or `newest`, not `{text}`")),
         }
-        if query.len() > MAX_QUERY_LEN {
+    }
+}
+
+impl std::str::FromStr for Collapse {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Collapse, String> {
+        match text {
+            "story" => Ok(Collapse::Story),
+            "none" => Ok(Collapse::None),
+            _ => Err(format!("collapse is `story` or `none`, not `{text}`")),
+        }
+    }
+}
+
+/// What to search for.
+#[derive(Debug, Clone, Default)]
+pub struct SearchRequest {
+    pub query: String,
+    pub limit: usize,
+    /// From the previous page's `next_cursor`.
+    pub cursor: Option<String>,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    /// Outlets (exact names); any of them.
+    pub sources: Vec<String>,
+    /// Language codes; any of them.
+    pub langs: Vec<String>,
+    /// Feed URLs; any of them.
+    pub feeds: Vec<String>,
+    /// Tags; any of them.
+    pub tags: Vec<String>,
+    pub sort: Sort,
+    /// Lift recent articles when sorting by relevance.
+    pub recency: bool,
+    pub collapse: Collapse,
+    /// Count matches per source, day and language.
+    pub facets: bool,
+}
+
+/// One facet value and how many matching articles have it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FacetCount {
+    pub value: String,
+    pub count: u64,
+}
+
+/// Counts of matching articles.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Facets {
+    /// Most frequent first.
+    pub source: Vec<FacetCount>,
+    /// `YYYY-MM-DD`, newest first.
+    pub day: Vec<FacetCount>,
+    /// Most frequent first.
+    pub lang: Vec<FacetCount>,
+}
+
+/// A page of results.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchResults {
+    /// Articles matching (all pages, before collapsing).
+    pub total: usize,
+    pub hits: Vec<SearchHit>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facets: Option<Facets>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Where a page starts: after `offset` hits (or stories), among articles up to `max_id` (so
+/// that articles added meanwhile do not shift later pages).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Cursor {
+    max_id: i64,
+    offset: usize,
+}
+
+impl Cursor {
+    fn encode(self) -> String {
+        format!("{}-{}", self.max_id, self.offset)
+    }
+
+    fn decode(text: &str) -> Result<Cursor, IndexError> {
+        let bad = || IndexError::Query(format!("`{text}` is not a cursor this server gave"));
+        let (max_id, offset) = text.split_once('-').ok_or_else(bad)?;
+        let cursor = Cursor {
+            max_id: max_id.parse().map_err(|_| bad())?,
+            offset: offset.parse().map_err(|_| bad())?,
+        };
+        if cursor.offset > MAX_OFFSET {
             return Err(IndexError::Query(format!(
-                "the query is longer than {MAX_QUERY_LEN} bytes"
+                "results are paged up to {MAX_OFFSET} deep; narrow the query"
             )));
         }
-        let f = self.fields;
-        let mut parser = QueryParser::for_index(&self.index, vec![f.title, f.body, f.source]);
-        parser.set_conjunction_by_default();
-        parser.set_field_boost(f.title, TITLE_BOOST);
-        let parsed = parser
-            .parse_query(query)
-            .map_err(|e| IndexError::Query(e.to_string()))?;
+        Ok(cursor)
+    }
+}
 
-        let searcher = self.reader.searcher();
-        let top = searcher.search(&parsed, &TopDocs::with_limit(limit.max(1)).order_by_score())?;
-        let mut snippets = SnippetGenerator::create(&searcher, &*parsed, f.body)?;
-        snippets.set_max_num_chars(SNIPPET_CHARS);
-        top.into_iter()
-            .map(|(score, address)| {
-                let doc: TantivyDocument = searcher.doc(address)?;
-                Ok(self.hit(&doc, &snippets, score))
-            })
-            .collect()
+fn query_error(error: QueryError) -> IndexError {
+    IndexError::Query(error.to_string())
+}
+
+impl SearchIndex {
+    /// The best `limit` hits for `query` (a shorthand for a default [`SearchRequest`] without
+    /// collapsing).
+    pub fn search(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>, IndexError> {
+        let request = SearchRequest {
+            query: query.to_owned(),
+            limit,
+            collapse: Collapse::None,
+            ..SearchRequest::default()
+        };
+        Ok(self.run(&request)?.hits)
     }
 
-    fn hit(&self, doc: &TantivyDocument, snippets: &SnippetGenerator, score: f32) -> SearchHit {
-        let f = &self.fields;
-        let text = |field| {
-            doc.get_first(field)
-                .and_then(|v| v.as_str())
-                .unwrap_or_default()
-                .to_owned()
+    /// Runs `request`.
+    pub fn run(&self, request: &SearchRequest) -> Result<SearchResults, IndexError> {
+        if request.limit == 0 || request.limit > MAX_LIMIT {
+            return Err(IndexError::Query(format!(
+                "the page size must be from 1 to {MAX_LIMIT}"
+            )));
+        }
+        let searcher = self.reader.searcher();
+        let cursor = match &request.cursor {
+            Some(text) => Cursor::decode(text)?,
+            None => Cursor {
+                max_id: self.max_id(&searcher)?,
+                offset: 0,
+            },
         };
-        let snippet = snippets.snippet_from_doc(doc);
-        let snippet = if snippet.fragment().trim().is_empty() {
-            lead(&text(f.body))
+        let node = parse(&request.query).map_err(query_error)?;
+        let builder = Builder {
+            index: &self.index,
+            fields: &self.fields,
+        };
+        let matching = builder.build(&node).map_err(query_error)?;
+        let query = self.with_filters(matching.box_clone(), request, cursor.max_id);
+
+        let wanted = match request.collapse {
+            Collapse::None => cursor.offset + request.limit + 1,
+            Collapse::Story => ((cursor.offset + request.limit) * COLLAPSE_FACTOR).max(64),
+        };
+        let (total, top) = self.top(&searcher, &*query, request, wanted)?;
+        let (page, more) = match request.collapse {
+            Collapse::None => {
+                let more = top.len() > cursor.offset + request.limit;
+                let page = top
+                    .into_iter()
+                    .skip(cursor.offset)
+                    .take(request.limit)
+                    .map(|(score, address)| Group::single(score, address))
+                    .collect();
+                (page, more)
+            }
+            Collapse::Story => {
+                let groups = self.group_by_story(&searcher, top)?;
+                let more = groups.len() > cursor.offset + request.limit;
+                let page = groups
+                    .into_iter()
+                    .skip(cursor.offset)
+                    .take(request.limit)
+                    .collect();
+                (page, more)
+            }
+        };
+        let hits = self.hits(&searcher, &*matching, page)?;
+        let facets = if request.facets {
+            Some(self.facets(&searcher, &*query)?)
         } else {
-            snippet.fragment().trim().to_owned()
+            None
         };
-        SearchHit {
-            id: doc
-                .get_first(f.id)
-                .and_then(|v| v.as_i64())
-                .unwrap_or_default(),
-            title: text(f.title),
-            url: text(f.url),
-            source: text(f.source),
-            published: doc
-                .get_first(f.published)
-                .and_then(|v| v.as_datetime())
-                .and_then(|d| DateTime::<Utc>::from_timestamp(d.into_timestamp_secs(), 0)),
-            lang: Some(text(f.lang)).filter(|l| !l.is_empty()),
-            snippet,
+        let next_cursor = more.then(|| {
+            Cursor {
+                max_id: cursor.max_id,
+                offset: cursor.offset + hits.len(),
+            }
+            .encode()
+        });
+        Ok(SearchResults {
+            total,
+            hits,
+            facets,
+            next_cursor,
+        })
+    }
+
+    /// The largest article id in the index (0 when empty).
+    fn max_id(&self, searcher: &Searcher) -> Result<i64, IndexError> {
+        let top = searcher.search(
+            &tantivy::query::AllQuery,
+            &TopDocs::with_limit(1).order_by_fast_field::<i64>("id", Order::Desc),
+        )?;
+        Ok(top.first().and_then(|(id, _)| *id).unwrap_or(0))
+    }
+
+    /// `query` restricted by the request's filters and the cursor's snapshot.
+    fn with_filters(
+        &self,
+        query: Box<dyn Query>,
+        request: &SearchRequest,
+        max_id: i64,
+    ) -> Box<dyn Query> {
+        let f = &self.fields;
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, query)];
+        let any_of = |field: Field, values: &[String], normalize: fn(&str) -> String| {
+            let terms: Vec<(Occur, Box<dyn Query>)> = values
+                .iter()
+                .map(|v| {
+                    let term = Term::from_field_text(field, &normalize(v));
+                    let query: Box<dyn Query> =
+                        Box::new(TermQuery::new(term, IndexRecordOption::Basic));
+                    (Occur::Should, query)
+                })
+                .collect();
+            filter(Box::new(BooleanQuery::new(terms)))
+        };
+        let lower = |v: &str| v.trim().to_lowercase();
+        let verbatim = |v: &str| v.trim().to_owned();
+        for (field, values, normalize) in [
+            (
+                f.source_exact,
+                &request.sources,
+                verbatim as fn(&str) -> String,
+            ),
+            (f.lang, &request.langs, lower),
+            (f.feed, &request.feeds, verbatim),
+            (f.tag, &request.tags, lower),
+        ] {
+            if !values.is_empty() {
+                clauses.push((Occur::Must, any_of(field, values, normalize)));
+            }
+        }
+        if request.since.is_some() || request.until.is_some() {
+            let range = date_range(f.date, request.since, request.until);
+            clauses.push((Occur::Must, filter(range)));
+        }
+        let snapshot = RangeQuery::new(
+            std::ops::Bound::Unbounded,
+            std::ops::Bound::Included(Term::from_field_i64(f.id, max_id)),
+        );
+        clauses.push((Occur::Must, filter(Box::new(snapshot))));
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    /// The count of matches and the first `wanted` in the request's order, with their scores
+    /// (0 when sorted by date).
+    fn top(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+        request: &SearchRequest,
+        wanted: usize,
+    ) -> Result<(usize, Vec<(f32, DocAddress)>), IndexError> {
+        let top = TopDocs::with_limit(wanted);
+        Ok(match (request.sort, request.recency) {
+            (Sort::Newest, _) => {
+                let by_date = top.order_by_fast_field::<tantivy::DateTime>("date", Order::Desc);
+                let (total, docs) = searcher.search(query, &(Count, by_date))?;
+                (total, docs.into_iter().map(|(_, a)| (0.0, a)).collect())
+            }
+            (Sort::Relevance, false) => searcher.search(query, &(Count, top.order_by_score()))?,
+            (Sort::Relevance, true) => {
+                let now = Utc::now().timestamp();
+                let boosted = top.tweak_score(move |segment: &tantivy::SegmentReader| {
+                    let dates = segment.fast_fields().date("date").ok();
+                    move |doc, score: f32| {
+                        let age_days = dates
+                            .as_ref()
+                            .and_then(|c| c.first(doc))
+                            .map_or(365.0, |d| {
+                                (now - d.into_timestamp_secs()).max(0) as f32 / 86_400.0
+                            });
+                        score * (1.0 + 0.5_f32.powf(age_days / RECENCY_HALF_LIFE_DAYS))
+                    }
+                });
+                searcher.search(query, &(Count, boosted))?
+            }
+        })
+    }
+
+    /// Folds `top` (in rank order) into one group per story, in the rank of its best article.
+    fn group_by_story(
+        &self,
+        searcher: &Searcher,
+        top: Vec<(f32, DocAddress)>,
+    ) -> Result<Vec<Group>, IndexError> {
+        let mut groups: Vec<Group> = Vec::new();
+        let mut by_story: HashMap<i64, usize> = HashMap::new();
+        let mut columns = HashMap::new();
+        for (score, address) in top {
+            let segment = searcher.segment_reader(address.segment_ord);
+            let column = match columns.entry(address.segment_ord) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(segment.fast_fields().i64("story_id").ok())
+                }
+            };
+            let story = column.as_ref().and_then(|c| c.first(address.doc_id));
+            match story.and_then(|s| by_story.get(&s)) {
+                Some(&at) => groups[at].others.push(address),
+                None => {
+                    if let Some(story) = story {
+                        by_story.insert(story, groups.len());
+                    }
+                    groups.push(Group::single(score, address));
+                }
+            }
+        }
+        Ok(groups)
+    }
+
+    /// The hits of a page: stored fields, highlighted title and snippet, story companions.
+    fn hits(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+        page: Vec<Group>,
+    ) -> Result<Vec<SearchHit>, IndexError> {
+        let f = self.fields;
+        let mut generators: HashMap<Field, SnippetGenerator> = HashMap::new();
+        let mut snippet =
+            |field: Field, doc: &TantivyDocument, chars: usize| -> Result<Snippet, IndexError> {
+                let generator = match generators.entry(field) {
+                    std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        let mut generator = SnippetGenerator::create(searcher, query, field)?;
+                        generator.set_max_num_chars(chars);
+                        e.insert(generator)
+                    }
+                };
+                Ok(generator.snippet_from_doc(doc))
+            };
+        let mut hits = Vec::with_capacity(page.len());
+        for group in page {
+            let doc: TantivyDocument = searcher.doc(group.address)?;
+            let text = |field| first_str(&doc, field).unwrap_or_default().to_owned();
+            let lang = first_str(&doc, f.lang).map(str::to_owned);
+            let pair = f.pair_for(lang.as_deref());
+            let title = text(pair.title);
+            let body = text(pair.body);
+            let title_snippet = snippet(pair.title, &doc, 10_000)?;
+            let body_snippet = snippet(pair.body, &doc, SNIPPET_CHARS)?;
+            let (snippet_text, snippet_html) = if body_snippet.fragment().trim().is_empty() {
+                let lead = lead(&body);
+                let html = html_escape(&lead);
+                (lead, html)
+            } else {
+                (
+                    body_snippet.fragment().trim().to_owned(),
+                    body_snippet.to_html().trim().to_owned(),
+                )
+            };
+            let title_html = if title_snippet.highlighted().is_empty() {
+                html_escape(&title)
+            } else {
+                title_snippet.to_html()
+            };
+            let mut more_sources = Vec::new();
+            for other in &group.others {
+                let other: TantivyDocument = searcher.doc(*other)?;
+                if let Some(source) = first_str(&other, f.source) {
+                    more_sources.push(source.to_owned());
+                }
+            }
+            more_sources.sort();
+            more_sources.dedup();
+            hits.push(SearchHit {
+                id: doc
+                    .get_first(f.id)
+                    .and_then(|v| v.as_i64())
+                    .unwrap_or_default(),
+                title,
+                title_html,
+                url: text(f.url),
+                source: text(f.source),
+                published: doc
+                    .get_first(f.published)
+                    .and_then(|v| v.as_datetime())
+                    .and_then(|d| DateTime::<Utc>::from_timestamp(d.into_timestamp_secs(), 0)),
+                lang,
+                snippet: snippet_text,
+                snippet_html,
+                score: group.score,
+                story_id: doc.get_first(f.story_id).and_then(|v| v.as_i64()),
+                more_in_story: group.others.len(),
+                more_sources,
+                copies: Vec::new(),
+            });
+        }
+        Ok(hits)
+    }
+
+    /// Counts per source, day and language over every match.
+    fn facets(&self, searcher: &Searcher, query: &dyn Query) -> Result<Facets, IndexError> {
+        let request: Aggregations = serde_json::from_value(serde_json::json!({
+            "source": { "terms": { "field": "source_exact", "size": FACET_SIZE } },
+            "lang": { "terms": { "field": "lang", "size": FACET_SIZE } },
+            "day": { "date_histogram": { "field": "date", "fixed_interval": "1d", "min_doc_count": 1 } },
+        }))
+        .map_err(|e| IndexError::Tantivy(tantivy::TantivyError::InvalidArgument(e.to_string())))?;
+        let collector = AggregationCollector::from_aggs(request, Default::default());
+        let results = searcher.search(query, &collector)?;
+        let buckets = |name: &str| -> Vec<FacetCount> {
+            let Some(AggregationResult::BucketResult(result)) = results.0.get(name) else {
+                return Vec::new();
+            };
+            let entries: Vec<(String, u64)> = match result {
+                BucketResult::Terms { buckets, .. } => buckets
+                    .iter()
+                    .map(|b| (key_text(&b.key), b.doc_count))
+                    .collect(),
+                BucketResult::Histogram { buckets } => buckets
+                    .iter()
+                    .map(|b| {
+                        let day = match &b.key {
+                            Key::F64(ms) => DateTime::<Utc>::from_timestamp_millis(*ms as i64)
+                                .map(|d| d.format("%Y-%m-%d").to_string())
+                                .unwrap_or_default(),
+                            other => key_text(other),
+                        };
+                        (day, b.doc_count)
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            entries
+                .into_iter()
+                .map(|(value, count)| FacetCount { value, count })
+                .collect()
+        };
+        let mut day = buckets("day");
+        day.sort_by(|a, b| b.value.cmp(&a.value));
+        Ok(Facets {
+            source: buckets("source"),
+            day,
+            lang: buckets("lang"),
+        })
+    }
+}
+
+/// A hit and the other matching articles of its story.
+struct Group {
+    score: f32,
+    address: DocAddress,
+    others: Vec<DocAddress>,
+}
+
+impl Group {
+    fn single(score: f32, address: DocAddress) -> Group {
+        Group {
             score,
-            story_id: doc.get_first(f.story_id).and_then(|v| v.as_i64()),
-            copies: Vec::new(),
+            address,
+            others: Vec::new(),
         }
     }
+}
+
+fn first_str(doc: &TantivyDocument, field: Field) -> Option<&str> {
+    doc.get_first(field).and_then(|v| v.as_str())
+}
+
+fn key_text(key: &Key) -> String {
+    match key {
+        Key::Str(s) => s.clone(),
+        Key::I64(n) => n.to_string(),
+        Key::U64(n) => n.to_string(),
+        Key::F64(n) => n.to_string(),
+    }
+}
+
+fn html_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// The start of `body`, cut at a word boundary.
@@ -98,89 +563,5 @@ fn lead(body: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::Article;
-
-    fn article(id: i64, title: &str, text: &str) -> Article {
-        Article {
-            id,
-            item_id: id,
-            feed_url: "https://f.example/rss".into(),
-            source: "France 24".into(),
-            url: format!("https://f.example/{id}"),
-            canonical_url: format!("https://f.example/{id}"),
-            title: title.into(),
-            author: None,
-            published: DateTime::from_timestamp(1_750_000_000, 0),
-            lang: Some("en".into()),
-            text: text.into(),
-            html: String::new(),
-            text_source: Default::default(),
-            fetched_at: Utc::now(),
-            story_id: Some(id * 10),
-            copies: Vec::new(),
-        }
-    }
-
-    #[test]
-    fn finds_by_words_and_phrases_with_snippets() {
-        let dir = tempfile::tempdir().unwrap();
-        let index = SearchIndex::open(dir.path()).unwrap();
-        let mut writer = index.writer(15_000_000).unwrap();
-        writer
-            .add(&article(
-                1,
-                "Talks resume",
-                "Karabakh peace talks resumed in Geneva on Monday.",
-            ))
-            .unwrap();
-        writer
-            .add(&article(
-                2,
-                "Peace in Genève",
-                "Talks about peace, not about Karabakh.",
-            ))
-            .unwrap();
-        assert_eq!(writer.commit().unwrap(), vec![1, 2]);
-
-        let hits = index.search("\"karabakh peace talks\"", 10).unwrap();
-        assert_eq!(hits.iter().map(|h| h.id).collect::<Vec<_>>(), [1]);
-        assert!(
-            hits[0].snippet.contains("Karabakh peace talks"),
-            "{:?}",
-            hits[0]
-        );
-        assert_eq!(hits[0].source, "France 24");
-        assert_eq!(hits[0].published.unwrap().timestamp(), 1_750_000_000);
-        // All words must match; accents are folded.
-        assert_eq!(index.search("karabakh geneva", 10).unwrap().len(), 1);
-        assert_eq!(index.search("geneve", 10).unwrap()[0].id, 2);
-        assert_eq!(index.search("france", 10).unwrap().len(), 2);
-    }
-
-    #[test]
-    fn re_adding_an_article_replaces_it() {
-        let dir = tempfile::tempdir().unwrap();
-        let index = SearchIndex::open(dir.path()).unwrap();
-        let mut writer = index.writer(15_000_000).unwrap();
-        writer.add(&article(1, "A", "first body")).unwrap();
-        writer.commit().unwrap();
-        writer.add(&article(1, "A", "second body")).unwrap();
-        writer.commit().unwrap();
-        assert_eq!(index.num_docs(), 1);
-        assert!(index.search("first", 10).unwrap().is_empty());
-    }
-
-    #[test]
-    fn malformed_queries_are_errors_not_empty_lists() {
-        let dir = tempfile::tempdir().unwrap();
-        let index = SearchIndex::open(dir.path()).unwrap();
-        for bad in ["", "   ", "title:(unclosed", "nosuchfield:word"] {
-            assert!(
-                matches!(index.search(bad, 10), Err(IndexError::Query(_))),
-                "{bad:?}"
-            );
-        }
-    }
-}
+#[path = "search_tests.rs"]
+mod tests;

@@ -32,25 +32,39 @@ impl ArticleWriter {
             .delete_term(Term::from_field_i64(f.id, article.id));
         let mut doc = TantivyDocument::default();
         doc.add_i64(f.id, article.id);
-        doc.add_text(f.title, &article.title);
-        doc.add_text(f.body, &article.text);
-        doc.add_text(f.source, &article.source);
-        for copy in &article.copies {
-            doc.add_text(f.source, &copy.source);
+        let pair = f.pair_for(article.lang.as_deref());
+        doc.add_text(pair.title, &article.title);
+        doc.add_text(pair.body, &article.text);
+        for source in
+            std::iter::once(&article.source).chain(article.copies.iter().map(|c| &c.source))
+        {
+            doc.add_text(f.source, source);
+            doc.add_text(f.source_exact, source);
         }
-        if let Some(story) = article.story_id {
-            doc.add_i64(f.story_id, story);
+        if let Some(author) = &article.author {
+            doc.add_text(f.authors, author);
+        }
+        if let Some(summary) = &article.summary {
+            doc.add_text(f.summary, summary);
         }
         doc.add_text(f.feed, &article.feed_url);
         doc.add_text(f.url, &article.url);
-        if let Some(published) = article.published {
-            doc.add_date(
-                f.published,
-                DateTime::from_timestamp_secs(published.timestamp()),
-            );
+        for tag in &article.tags {
+            doc.add_text(f.tag, tag.to_lowercase());
         }
+        let date = |d: chrono::DateTime<chrono::Utc>| DateTime::from_timestamp_secs(d.timestamp());
+        if let Some(published) = article.published {
+            doc.add_date(f.published, date(published));
+        }
+        if let Some(modified) = article.modified {
+            doc.add_date(f.updated, date(modified));
+        }
+        doc.add_date(f.date, date(article.seen_at()));
         if let Some(lang) = &article.lang {
-            doc.add_text(f.lang, lang);
+            doc.add_text(f.lang, lang.to_lowercase());
+        }
+        if let Some(story) = article.story_id {
+            doc.add_i64(f.story_id, story);
         }
         self.writer.add_document(doc)?;
         self.uncommitted.push(article.id);

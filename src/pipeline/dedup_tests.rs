@@ -113,6 +113,9 @@ impl Bench {
             html: String::new(),
             text_source: TextSource::Page,
             fetched_at: Utc::now(),
+            summary: None,
+            tags: Vec::new(),
+            modified: None,
             story_id: None,
             copies: Vec::new(),
         };

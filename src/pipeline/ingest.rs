@@ -1,6 +1,7 @@
 //! The page stage: each new item's page is fetched and extracted (falling back to the feed's
 //! own text) on the blocking pool, `page_workers` at a time.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::Utc;
@@ -9,25 +10,48 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, warn};
 
-use crate::config::SiteRule;
+use crate::config::{Config, SiteRule};
 use crate::dedup::canonical_url;
 use crate::extract::{SiteRules, extract_with, html_to_text, sanitize_html};
 use crate::fetch::HttpClient;
 use crate::model::{Article, PendingItem, TextSource};
 
-/// Fetches and extracts the page of each item, `workers` at a time. On shutdown it stops
-/// taking items (they stay pending in SQLite) and finishes the pages in flight.
+/// What the page workers read from the config.
+pub(super) struct PageSettings {
+    /// Pages fetched and extracted at once.
+    pub workers: usize,
+    /// `[[site]]` extraction rules.
+    pub sites: Vec<SiteRule>,
+    /// Each feed's tags, by feed URL; its articles carry them.
+    pub tags: HashMap<String, Vec<String>>,
+}
+
+impl PageSettings {
+    pub fn from_config(config: &Config) -> PageSettings {
+        PageSettings {
+            workers: config.fetch.page_workers,
+            sites: config.sites.clone(),
+            tags: config
+                .feeds
+                .iter()
+                .map(|feed| (feed.url.clone(), feed.tags.clone()))
+                .collect(),
+        }
+    }
+}
+
+/// Fetches and extracts the page of each item, `settings.workers` at a time. On shutdown it
+/// stops taking items (they stay pending in SQLite) and finishes the pages in flight.
 pub(super) async fn page_stage(
     http: HttpClient,
     mut items: mpsc::Receiver<PendingItem>,
     articles: mpsc::Sender<Extracted>,
-    workers: usize,
-    sites: Arc<Vec<SiteRule>>,
+    settings: Arc<PageSettings>,
     shutdown: CancellationToken,
 ) {
     // One permit per page in flight; the dispatcher waits for a permit before taking the next
     // item, which is what pushes back on the pollers.
-    let permits = Arc::new(Semaphore::new(workers));
+    let permits = Arc::new(Semaphore::new(settings.workers));
     let mut running = JoinSet::new();
     loop {
         let permit = tokio::select! {
@@ -38,11 +62,11 @@ pub(super) async fn page_stage(
             item = items.recv() => match item { Some(item) => item, None => break },
             () = shutdown.cancelled() => break,
         };
-        let (http, articles, sites) = (http.clone(), articles.clone(), sites.clone());
+        let (http, articles, settings) = (http.clone(), articles.clone(), settings.clone());
         running.spawn(async move {
             // The store task only goes away when the pipeline is failing already.
             let _ = articles
-                .send(build_article(&http, &sites, item).await)
+                .send(build_article(&http, &settings, item).await)
                 .await;
             drop(permit);
         });
@@ -64,7 +88,7 @@ pub(super) enum Extracted {
 /// the feed's own title and summary, so that the item is never lost.
 async fn build_article(
     http: &HttpClient,
-    sites: &Arc<Vec<SiteRule>>,
+    settings: &Arc<PageSettings>,
     pending: PendingItem,
 ) -> Extracted {
     let item = &pending.item;
@@ -72,9 +96,9 @@ async fn build_article(
         Some(link) => match http.get_page(link).await {
             Ok(page) => {
                 let url = page.url.clone();
-                let sites = sites.clone();
+                let settings = settings.clone();
                 tokio::task::spawn_blocking(move || {
-                    let rules = SiteRules::for_url(&sites, &page.url);
+                    let rules = SiteRules::for_url(&settings.sites, &page.url);
                     extract_with(&page.bytes, page.content_type.as_deref(), &page.url, &rules)
                 })
                 .await
@@ -92,10 +116,14 @@ async fn build_article(
         let url = item.link.clone().unwrap_or_else(|| item.key.clone());
         (url, Default::default())
     });
+    let summary = item
+        .summary
+        .as_deref()
+        .map(html_to_text)
+        .filter(|s| !s.trim().is_empty());
     let (text, html, text_source) = if page.text.trim().is_empty() {
-        let summary = item.summary.as_deref().unwrap_or_default();
-        let html = sanitize_html(summary, &url);
-        (html_to_text(summary), html, TextSource::Feed)
+        let html = sanitize_html(item.summary.as_deref().unwrap_or_default(), &url);
+        (summary.clone().unwrap_or_default(), html, TextSource::Feed)
     } else {
         (page.text, page.html, TextSource::Page)
     };
@@ -126,6 +154,13 @@ async fn build_article(
         html,
         text_source,
         fetched_at: Utc::now(),
+        summary,
+        tags: settings
+            .tags
+            .get(&pending.feed_url)
+            .cloned()
+            .unwrap_or_default(),
+        modified: page.updated,
         story_id: None,
         copies: Vec::new(),
     }))

@@ -32,7 +32,7 @@ use crate::store::{Store, StoreError};
 use dedup::{Dedup, store_stage};
 pub use indexer::rebuild_index;
 use indexer::{catch_up_index, index_stage};
-use ingest::{Extracted, page_stage};
+use ingest::{Extracted, PageSettings, page_stage};
 use poll::Pollers;
 
 /// Items found by pollers, waiting for a page worker. Small: items are already safe in SQLite,
@@ -176,8 +176,7 @@ pub async fn run(
         services.http.clone(),
         item_rx,
         article_tx,
-        config.fetch.page_workers,
-        Arc::new(config.sites.clone()),
+        Arc::new(PageSettings::from_config(config)),
         shutdown.clone(),
     ));
 

@@ -20,7 +20,20 @@ pub enum Stored {
 }
 
 pub(super) const ARTICLE_COLUMNS: &str = "id, item_id, feed_url, source, url, canonical_url, \
-                               title, author, published, lang, text, fetched_at, text_source, story_id, html";
+                               title, author, published, lang, text, fetched_at, text_source, story_id, html, summary, \
+                               tags, modified";
+
+/// Tags as one column: joined by U+001F, which no tag contains.
+pub(super) fn join_tags(tags: &[String]) -> String {
+    tags.join("\u{1f}")
+}
+
+fn split_tags(text: &str) -> Vec<String> {
+    text.split('\u{1f}')
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
 
 /// An article row; its copies are loaded separately ([`Store::with_copies`]).
 pub(super) fn article_from_row(r: &Row) -> rusqlite::Result<Article> {
@@ -40,6 +53,9 @@ pub(super) fn article_from_row(r: &Row) -> rusqlite::Result<Article> {
         text_source: TextSource::parse(&r.get::<_, String>(12)?),
         story_id: r.get(13)?,
         html: r.get(14)?,
+        summary: r.get(15)?,
+        tags: split_tags(&r.get::<_, String>(16)?),
+        modified: from_text(r.get(17)?),
         copies: Vec::new(),
     })
 }
@@ -97,9 +113,9 @@ impl Store {
                 tx.execute(
                     "INSERT INTO articles (item_id, feed_url, source, url, canonical_url, title,
                          author, published, lang, text, fetched_at, text_source, fingerprint,
-                         story_id, story_score, story_joined, html)
+                         story_id, story_score, story_joined, html, summary, tags, modified)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
-                         ?16, ?17)",
+                         ?16, ?17, ?18, ?19, ?20)",
                     params![
                         article.item_id,
                         article.feed_url,
@@ -118,6 +134,9 @@ impl Store {
                         placement.map(|p| f64::from(p.score)),
                         placement.is_some_and(|p| p.joined),
                         article.html,
+                        article.summary,
+                        join_tags(&article.tags),
+                        article.modified.map(to_text),
                     ],
                 )?;
                 let id = tx.last_insert_rowid();
@@ -226,6 +245,9 @@ mod tests {
             html: "<p>body</p>".into(),
             text_source: TextSource::Feed,
             fetched_at: Utc::now(),
+            summary: None,
+            tags: Vec::new(),
+            modified: None,
             story_id: None,
             copies: Vec::new(),
         }

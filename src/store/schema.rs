@@ -75,6 +75,11 @@ ALTER TABLE articles ADD COLUMN story_id INTEGER;
 ALTER TABLE articles ADD COLUMN story_score REAL;
 ALTER TABLE articles ADD COLUMN story_joined INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE articles ADD COLUMN updated_at TEXT;
+-- The feed's summary (text), the feed's tags (joined by U+001F), the page's own last-modified
+-- date.
+ALTER TABLE articles ADD COLUMN summary TEXT;
+ALTER TABLE articles ADD COLUMN tags TEXT NOT NULL DEFAULT '';
+ALTER TABLE articles ADD COLUMN modified TEXT;
 -- The main content as sanitized HTML, for display.
 ALTER TABLE articles ADD COLUMN html TEXT NOT NULL DEFAULT '';
 CREATE INDEX articles_fingerprint ON articles (fingerprint);

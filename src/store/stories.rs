@@ -317,12 +317,14 @@ impl Store {
                 [id],
                 |r| {
                     let article = article_from_row(r)?;
+                    // The columns selected after the article's own.
+                    let n = ARTICLE_COLUMNS.split(',').count();
                     let placed = Placed {
                         story_id: article.story_id,
-                        score: r.get::<_, Option<f64>>(15)?.map(|s| s as f32),
-                        joined: r.get(16)?,
-                        updated_at: from_text(r.get(17)?),
-                        story_first_article: r.get(18)?,
+                        score: r.get::<_, Option<f64>>(n)?.map(|s| s as f32),
+                        joined: r.get(n + 1)?,
+                        updated_at: from_text(r.get(n + 2)?),
+                        story_first_article: r.get(n + 3)?,
                     };
                     Ok((article, placed))
                 },
@@ -415,7 +417,7 @@ fn story_from_row(r: &rusqlite::Row) -> rusqlite::Result<Story> {
         title: r.get(1)?,
         first_seen: from_text(r.get(2)?).unwrap_or_default(),
         last_seen: from_text(r.get(3)?).unwrap_or_default(),
-        articles: r.get::<_, i64>(4)?.unsigned_abs(),
+        article_count: r.get::<_, i64>(4)?.unsigned_abs(),
         sources,
     })
 }

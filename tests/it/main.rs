@@ -8,6 +8,8 @@ mod feeds_opml;
 mod fetching;
 mod ingest;
 mod publisher;
+mod search_api;
 mod server;
 mod stories;
 mod support;
+mod web;

@@ -10,7 +10,7 @@ use crate::daemon::Http;
 use crate::server::{FEEDS, FixtureServer, RSS};
 use crate::support::{Feed, FetchSummary, Hit, Workspace};
 
-const KARABAKH: &str = "\"Karabakh peace talks resumed in Geneva\"";
+pub(crate) const KARABAKH: &str = "\"Karabakh peace talks resumed in Geneva\"";
 const WIRE_KARABAKH: &str = "\"first round of Karabakh negotiations\"";
 const MALATYA: &str = "\"quake was centred near the town of Puturge\"";
 const HOKKAIDO: &str = "\"tsunami advisory for the Tokachi and Kushiro coasts\"";
@@ -35,7 +35,7 @@ fn only_hit(workspace: &Workspace, query: &str) -> Hit {
 struct StoryLine {
     id: i64,
     title: String,
-    articles: u64,
+    article_count: u64,
     sources: Vec<String>,
 }
 
@@ -76,7 +76,7 @@ fn fetch_with(workspace: &Workspace, feeds_toml: &str) -> FetchSummary {
 /// The fixture site's outlets first (seven articles: the clusterer has seen some articles
 /// before the story arrives, as it has on any running install), then a wire agency, then a
 /// blog that republishes France 24's report. Each run is a new process.
-fn ingest_story(server: &FixtureServer) -> Workspace {
+pub(crate) fn ingest_story(server: &FixtureServer) -> Workspace {
     let workspace = Workspace::with_feeds_toml(&outlets(server, &[]));
     let first = workspace.fetch_once();
     assert_eq!(first.new_articles, 7, "{}", first.output);
@@ -135,7 +135,7 @@ fn copies_merge_and_stories_group_outlets() {
     let covered = stories(&workspace, 2);
     assert_eq!(covered.len(), 1, "{covered:#?}");
     assert_eq!(covered[0].id, story);
-    assert_eq!(covered[0].articles, 2);
+    assert_eq!(covered[0].article_count, 2);
     assert_eq!(
         covered[0].sources,
         ["Caucasus Watch", "France 24", "Northern Wire"]

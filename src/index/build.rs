@@ -1,0 +1,180 @@
+//! A parsed query → a tantivy query over the index's fields. Each word or phrase is analyzed
+//! once per field it is looked for in (each language's title and body with that language's
+//! stemmer), so it matches inflected forms in every language at once.
+
+use std::ops::Bound;
+
+use chrono::{DateTime, Utc};
+use tantivy::Index;
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, PhraseQuery, Query,
+    RangeQuery, TermQuery,
+};
+use tantivy::schema::{Field as IndexField, IndexRecordOption};
+use tantivy::{DateTime as IndexDate, Term};
+
+use super::query::{Field, Node, QueryError};
+use super::schema::Fields;
+
+/// Weight of a title match relative to a body match.
+const TITLE_BOOST: f32 = 2.0;
+
+/// Builds tantivy queries for one index.
+pub(super) struct Builder<'a> {
+    pub index: &'a Index,
+    pub fields: &'a Fields,
+}
+
+impl Builder<'_> {
+    /// The query for `node`. A query made only of words no field can hold (punctuation) is
+    /// an error: it would otherwise silently match nothing.
+    pub fn build(&self, node: &Node) -> Result<Box<dyn Query>, QueryError> {
+        self.node(node)?.ok_or_else(|| QueryError {
+            message: "the query has no word to search for".into(),
+            at: 0,
+        })
+    }
+
+    /// `None` when the node holds nothing searchable (dropped from its parent).
+    fn node(&self, node: &Node) -> Result<Option<Box<dyn Query>>, QueryError> {
+        Ok(match node {
+            Node::And(parts) => {
+                let mut clauses = Vec::new();
+                for part in parts {
+                    let (occur, inner) = match part {
+                        Node::Not(inner) => (Occur::MustNot, inner.as_ref()),
+                        other => (Occur::Must, other),
+                    };
+                    if let Some(query) = self.node(inner)? {
+                        clauses.push((occur, query));
+                    }
+                }
+                match clauses.len() {
+                    0 => None,
+                    _ => Some(with_positive(clauses)),
+                }
+            }
+            Node::Or(parts) => {
+                let mut clauses = Vec::new();
+                for part in parts {
+                    if let Some(query) = self.node(part)? {
+                        clauses.push((Occur::Should, query));
+                    }
+                }
+                (!clauses.is_empty())
+                    .then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
+            }
+            Node::Not(inner) => self
+                .node(inner)?
+                .map(|query| with_positive(vec![(Occur::MustNot, query)])),
+            Node::Text { field, text, .. } => self.text(*field, text)?,
+            Node::Published { from, to } => Some(date_range(self.fields.date, *from, *to)),
+        })
+    }
+
+    fn text(&self, field: Field, text: &str) -> Result<Option<Box<dyn Query>>, QueryError> {
+        let f = self.fields;
+        let exact = |field: IndexField, value: String| -> Option<Box<dyn Query>> {
+            let term = Term::from_field_text(field, &value);
+            Some(Box::new(TermQuery::new(term, IndexRecordOption::Basic)))
+        };
+        let analyzed = |targets: Vec<(IndexField, f32)>| self.analyzed(&targets, text);
+        let titles = || f.text.iter().map(|p| (p.title, TITLE_BOOST));
+        let bodies = || f.text.iter().map(|p| (p.body, 1.0));
+        Ok(match field {
+            Field::Any => analyzed(
+                titles()
+                    .chain(bodies())
+                    .chain([(f.source, 1.0), (f.summary, 1.0)])
+                    .collect(),
+            ),
+            Field::Title => analyzed(titles().collect()),
+            Field::Body => analyzed(bodies().collect()),
+            Field::Source => analyzed(vec![(f.source, 1.0)]),
+            Field::Author => analyzed(vec![(f.authors, 1.0)]),
+            Field::Lang => exact(f.lang, text.trim().to_lowercase()),
+            Field::Tag => exact(f.tag, text.trim().to_lowercase()),
+            Field::Feed => exact(f.feed, text.trim().to_owned()),
+            Field::Url => exact(f.url, text.trim().to_owned()),
+            Field::Story => {
+                let id: i64 = text.trim().parse().map_err(|_| QueryError {
+                    message: format!("`story:` takes a story id (a number), not `{text}`"),
+                    at: 0,
+                })?;
+                let term = Term::from_field_i64(f.story_id, id);
+                Some(Box::new(TermQuery::new(term, IndexRecordOption::Basic)))
+            }
+        })
+    }
+
+    /// `text` analyzed for each target field: a term, or a phrase when it makes several tokens
+    /// (a quoted phrase, or a word such as `covid-19`). Fields where it makes no token are
+    /// left out.
+    fn analyzed(&self, targets: &[(IndexField, f32)], text: &str) -> Option<Box<dyn Query>> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for &(field, boost) in targets {
+            let Ok(mut analyzer) = self.index.tokenizer_for_field(field) else {
+                continue;
+            };
+            let mut terms = Vec::new();
+            let mut stream = analyzer.token_stream(text);
+            while let Some(token) = stream.next() {
+                terms.push((token.position, Term::from_field_text(field, &token.text)));
+            }
+            let query: Box<dyn Query> = match terms.len() {
+                0 => continue,
+                1 => Box::new(TermQuery::new(
+                    terms.remove(0).1,
+                    IndexRecordOption::WithFreqs,
+                )),
+                _ => Box::new(PhraseQuery::new_with_offset(terms)),
+            };
+            let query: Box<dyn Query> = if boost == 1.0 {
+                query
+            } else {
+                Box::new(BoostQuery::new(query, boost))
+            };
+            clauses.push((Occur::Should, query));
+        }
+        match clauses.len() {
+            0 => None,
+            1 => clauses.pop().map(|(_, q)| q),
+            _ => Some(Box::new(BooleanQuery::new(clauses))),
+        }
+    }
+}
+
+/// `clauses`, matching everything but what they exclude when none of them is positive.
+fn with_positive(mut clauses: Vec<(Occur, Box<dyn Query>)>) -> Box<dyn Query> {
+    if clauses.iter().all(|(occur, _)| *occur == Occur::MustNot) {
+        clauses.push((Occur::Must, Box::new(AllQuery)));
+    }
+    Box::new(BooleanQuery::new(clauses))
+}
+
+/// Documents whose date `field` lies in `[from, to]` (either end open).
+pub(super) fn date_range(
+    field: IndexField,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+) -> Box<dyn Query> {
+    let bound = |at: Option<DateTime<Utc>>| match at {
+        Some(at) => Bound::Included(Term::from_field_date(
+            field,
+            IndexDate::from_timestamp_secs(at.timestamp()),
+        )),
+        None => Bound::Unbounded,
+    };
+    if from.is_none() && to.is_none() {
+        return Box::new(AllQuery);
+    }
+    if matches!((from, to), (Some(a), Some(b)) if a > b) {
+        return Box::new(EmptyQuery);
+    }
+    Box::new(RangeQuery::new(bound(from), bound(to)))
+}
+
+/// `query` as a filter: it selects documents without changing their scores.
+pub(super) fn filter(query: Box<dyn Query>) -> Box<dyn Query> {
+    Box::new(ConstScoreQuery::new(query, 0.0))
+}
