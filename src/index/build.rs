@@ -14,7 +14,7 @@ use tantivy::schema::{Field as IndexField, IndexRecordOption};
 use tantivy::{DateTime as IndexDate, Term};
 
 use super::query::{Field, Node, QueryError};
-use super::schema::Fields;
+use super::schema::{Fields, TextPair};
 
 /// Weight of a title match relative to a body match.
 const TITLE_BOOST: f32 = 2.0;
@@ -23,6 +23,9 @@ const TITLE_BOOST: f32 = 2.0;
 pub(super) struct Builder<'a> {
     pub index: &'a Index,
     pub fields: &'a Fields,
+    /// The title/body pairs that hold documents: words are looked for there only (an empty
+    /// field cannot match, and each one costs a term lookup per segment).
+    pub pairs: Vec<TextPair>,
 }
 
 impl Builder<'_> {
@@ -79,8 +82,8 @@ impl Builder<'_> {
             Some(Box::new(TermQuery::new(term, IndexRecordOption::Basic)))
         };
         let analyzed = |targets: Vec<(IndexField, f32)>| self.analyzed(&targets, text);
-        let titles = || f.text.iter().map(|p| (p.title, TITLE_BOOST));
-        let bodies = || f.text.iter().map(|p| (p.body, 1.0));
+        let titles = || self.pairs.iter().map(|p| (p.title, TITLE_BOOST));
+        let bodies = || self.pairs.iter().map(|p| (p.body, 1.0));
         Ok(match field {
             Field::Any => analyzed(
                 titles()

@@ -17,6 +17,7 @@ use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
 
 use super::build::{Builder, date_range, filter};
 use super::query::{QueryError, parse};
+use super::schema::TextPair;
 use super::{IndexError, SearchIndex};
 use crate::model::SearchHit;
 
@@ -199,6 +200,7 @@ impl SearchIndex {
         let builder = Builder {
             index: &self.index,
             fields: &self.fields,
+            pairs: self.populated_pairs(&searcher),
         };
         let matching = builder.build(&node).map_err(query_error)?;
         let query = self.with_filters(matching.box_clone(), request, cursor.max_id);
@@ -251,13 +253,39 @@ impl SearchIndex {
         })
     }
 
-    /// The largest article id in the index (0 when empty).
+    /// The largest article id in the index (0 when empty), from the id column's statistics.
     fn max_id(&self, searcher: &Searcher) -> Result<i64, IndexError> {
-        let top = searcher.search(
-            &tantivy::query::AllQuery,
-            &TopDocs::with_limit(1).order_by_fast_field::<i64>("id", Order::Desc),
-        )?;
-        Ok(top.first().and_then(|(id, _)| *id).unwrap_or(0))
+        let mut max = 0;
+        for segment in searcher.segment_readers() {
+            if segment.num_docs() > 0 {
+                max = max.max(segment.fast_fields().i64("id")?.max_value());
+            }
+        }
+        Ok(max)
+    }
+
+    /// The title/body pairs with at least one document (all of them when the index is
+    /// empty, so that queries are still checked).
+    fn populated_pairs(&self, searcher: &Searcher) -> Vec<TextPair> {
+        let holds = |field: Field| {
+            searcher.segment_readers().iter().any(|segment| {
+                segment
+                    .inverted_index(field)
+                    .is_ok_and(|index| index.terms().num_terms() > 0)
+            })
+        };
+        let populated: Vec<TextPair> = self
+            .fields
+            .text
+            .iter()
+            .copied()
+            .filter(|pair| holds(pair.body) || holds(pair.title))
+            .collect();
+        if populated.is_empty() {
+            self.fields.text.to_vec()
+        } else {
+            populated
+        }
     }
 
     /// `query` restricted by the request's filters and the cursor's snapshot.
@@ -422,15 +450,7 @@ impl SearchIndex {
             } else {
                 title_snippet.to_html()
             };
-            let mut more_sources = Vec::new();
-            for other in &group.others {
-                let other: TantivyDocument = searcher.doc(*other)?;
-                if let Some(source) = first_str(&other, f.source) {
-                    more_sources.push(source.to_owned());
-                }
-            }
-            more_sources.sort();
-            more_sources.dedup();
+            let more_sources = outlets_of(searcher, &group.others)?;
             hits.push(SearchHit {
                 id: doc
                     .get_first(f.id)
@@ -520,6 +540,30 @@ impl Group {
             others: Vec::new(),
         }
     }
+}
+
+/// The outlets of `docs` (their own and their copies'), sorted, from the fast field: no stored
+/// document is read.
+fn outlets_of(searcher: &Searcher, docs: &[DocAddress]) -> Result<Vec<String>, IndexError> {
+    let mut outlets = Vec::new();
+    for address in docs {
+        let segment = searcher.segment_reader(address.segment_ord);
+        let Some(column) = segment.fast_fields().str("source_exact")? else {
+            continue;
+        };
+        for ord in column.term_ords(address.doc_id) {
+            let mut name = String::new();
+            if column
+                .ord_to_str(ord, &mut name)
+                .map_err(tantivy::TantivyError::from)?
+            {
+                outlets.push(name);
+            }
+        }
+    }
+    outlets.sort();
+    outlets.dedup();
+    Ok(outlets)
 }
 
 fn first_str(doc: &TantivyDocument, field: Field) -> Option<&str> {

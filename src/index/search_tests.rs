@@ -254,7 +254,14 @@ fn one_hit_per_story_with_its_other_sources() {
         .find(|h| h.story_id == Some(10))
         .unwrap();
     assert_eq!(talks.more_in_story, 2);
-    assert_eq!(talks.more_sources.len(), 2, "{:?}", talks.more_sources);
+    // The outlets of the two others, their copies' included.
+    let mut expected: Vec<&str> = match talks.id {
+        1 => vec!["Northern Wire", "Le Monde"],
+        2 => vec!["France 24", "Caucasus Watch", "Le Monde"],
+        _ => vec!["France 24", "Caucasus Watch", "Northern Wire"],
+    };
+    expected.sort();
+    assert_eq!(talks.more_sources, expected, "best: {}", talks.id);
 }
 
 #[test]
