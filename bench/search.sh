@@ -51,6 +51,10 @@ python3 -c "import sys; n, s, b, rss = int(sys.argv[1]), float(sys.argv[3]) - fl
     "$N" "$start" "$end" "$index_bytes" "$(cat "$WORK/reindex.rss")" | tee "$WORK/newsd-index.txt"
 
 echo "== newsd: $CLIENTS clients over HTTP for ${SECONDS_PER_RUN}s"
+if curl -fs http://127.0.0.1:18080/healthz >/dev/null 2>&1; then
+    echo "something already listens on 127.0.0.1:18080; stop it first" >&2
+    exit 1
+fi
 "$NEWSD" --config "$WORK/newsd.toml" run >"$WORK/newsd.log" 2>&1 &
 NEWSD_PID=$!
 trap 'kill $NEWSD_PID 2>/dev/null || true' EXIT

@@ -86,7 +86,7 @@ async fn postgres_search(client: &tokio_postgres::Client, query: &Query) -> Resu
     for (name, column, cast) in [
         ("lang", "lang", ""),
         ("source", "source", ""),
-        ("since", "published", "::timestamptz"),
+        ("since", "published", "::text::timestamptz"),
     ] {
         if let Some(value) = param(name) {
             args.push(value);
