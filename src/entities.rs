@@ -1,6 +1,7 @@
 //! HTML named character references that feeds and OPML files use without declaring them
 //! (`&nbsp;`, `&eacute;`, `&rsquo;` …): XML knows only five, readers are expected to know these.
-//! Shared by the feed parser and the OPML reader.
+//! Shared by the feed parser and the OPML reader; [`escape_html`] goes the other way, for the
+//! HTML newsd writes.
 
 use std::borrow::Cow;
 
@@ -112,6 +113,22 @@ pub(crate) fn reference_name(text: &str) -> Option<&str> {
         && name.starts_with(|c: char| c.is_ascii_alphabetic())
         && name.chars().all(|c| c.is_ascii_alphanumeric());
     valid.then_some(name)
+}
+
+/// `text` with the characters that are markup in HTML text and attribute values escaped.
+pub(crate) fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use dom_query::NodeRef;
 use url::Url;
 
 use super::text;
+use crate::entities::escape_html;
 
 /// Tags kept for display; others are unwrapped to their text.
 const KEPT_TAGS: &[&str] = &[
@@ -201,22 +202,8 @@ pub(crate) fn paragraphs(paragraphs: &[String]) -> String {
     let mut out = String::new();
     for p in paragraphs {
         out.push_str("<p>");
-        out.push_str(&escape(p));
+        out.push_str(&escape_html(p));
         out.push_str("</p>\n");
-    }
-    out
-}
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            _ => out.push(c),
-        }
     }
     out
 }

@@ -19,6 +19,7 @@ use super::build::{Builder, date_range, filter};
 use super::query::{QueryError, parse};
 use super::schema::TextPair;
 use super::{IndexError, SearchIndex};
+use crate::entities::escape_html;
 use crate::model::SearchHit;
 
 /// Longest snippet, in characters.
@@ -437,7 +438,7 @@ impl SearchIndex {
             let body_snippet = snippet(pair.body, &doc, SNIPPET_CHARS)?;
             let (snippet_text, snippet_html) = if body_snippet.fragment().trim().is_empty() {
                 let lead = lead(&body);
-                let html = html_escape(&lead);
+                let html = escape_html(&lead);
                 (lead, html)
             } else {
                 (
@@ -446,7 +447,7 @@ impl SearchIndex {
                 )
             };
             let title_html = if title_snippet.highlighted().is_empty() {
-                html_escape(&title)
+                escape_html(&title)
             } else {
                 title_snippet.to_html()
             };
@@ -577,21 +578,6 @@ fn key_text(key: &Key) -> String {
         Key::U64(n) => n.to_string(),
         Key::F64(n) => n.to_string(),
     }
-}
-
-fn html_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 /// The start of `body`, cut at a word boundary.

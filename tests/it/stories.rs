@@ -148,7 +148,11 @@ fn copies_merge_and_stories_group_outlets() {
     // Every article is in one story; the copy is not counted as an article.
     let all = stories(&workspace, 1);
     assert_eq!(all[0].id, story, "the most covered first: {all:#?}");
-    assert_eq!(all.iter().map(|s| s.article_count).sum::<u64>(), 10, "{all:#?}");
+    assert_eq!(
+        all.iter().map(|s| s.article_count).sum::<u64>(),
+        10,
+        "{all:#?}"
+    );
 }
 
 #[test]
