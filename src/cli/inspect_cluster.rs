@@ -16,14 +16,31 @@ use crate::dedup::{
     ClusterConfig, ClusterInput, CopyConfig, CopyDetector, StoryClusterer, StoryId,
 };
 
-/// One input line; every field but `id` may be null or absent, and unknown fields are ignored.
+/// One input article (here and in `inspect similarity`); every field but `id` may be null or
+/// absent, and unknown fields are ignored.
 #[derive(Debug, Deserialize)]
-struct ArticleLine {
-    id: serde_json::Value,
+pub(super) struct ArticleLine {
+    pub id: serde_json::Value,
     title: Option<String>,
     text: Option<String>,
     lang: Option<String>,
     published: Option<String>,
+}
+
+impl ArticleLine {
+    /// The article as the clusterer reads it; undated when `published` is not RFC 3339.
+    pub fn input(&self) -> ClusterInput<'_> {
+        ClusterInput {
+            title: self.title.as_deref(),
+            text: self.text.as_deref(),
+            lang: self.lang.as_deref(),
+            published: self
+                .published
+                .as_deref()
+                .and_then(|p| DateTime::parse_from_rfc3339(p).ok())
+                .map(|p| p.with_timezone(&Utc)),
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -53,12 +70,8 @@ pub(super) fn cluster(input: Option<&Path>) -> anyhow::Result<ExitCode> {
         }
         let article: ArticleLine = serde_json::from_str(&line)
             .with_context(|| format!("line {}: not an article record", number + 1))?;
-        let published = article
-            .published
-            .as_deref()
-            .and_then(|p| DateTime::parse_from_rfc3339(p).ok())
-            .map(|p| p.with_timezone(&Utc));
-        let signature = article.text.as_deref().and_then(CopyDetector::signature);
+        let input = article.input();
+        let signature = input.text.and_then(CopyDetector::signature);
         let copy_of = signature
             .as_ref()
             .and_then(|s| copies.find(s))
@@ -66,17 +79,10 @@ pub(super) fn cluster(input: Option<&Path>) -> anyhow::Result<ExitCode> {
         let story = match copy_of {
             Some(story) => story,
             None => {
-                let story = clusterer
-                    .add(ClusterInput {
-                        title: article.title.as_deref(),
-                        text: article.text.as_deref(),
-                        lang: article.lang.as_deref(),
-                        published,
-                    })
-                    .story;
+                let story = clusterer.add(input).story;
                 if let Some(signature) = signature {
                     let key = i64::try_from(number).unwrap_or(i64::MAX);
-                    copies.insert(key, signature, published);
+                    copies.insert(key, signature, input.published);
                     stories.insert(key, story);
                 }
                 story

@@ -13,16 +13,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
+use super::inspect_cluster::ArticleLine;
 use crate::dedup::{ClusterConfig, ClusterInput, StoryClusterer};
-
-/// One article line; unknown fields are ignored.
-#[derive(Debug, Deserialize)]
-struct ArticleLine {
-    id: serde_json::Value,
-    title: Option<String>,
-    text: Option<String>,
-    lang: Option<String>,
-}
 
 /// One pair line; unknown fields are ignored.
 #[derive(Debug, Deserialize)]
@@ -38,15 +30,12 @@ struct ScoreLine<'a> {
     score: f32,
 }
 
-impl ArticleLine {
-    fn input(&self) -> ClusterInput<'_> {
-        ClusterInput {
-            title: self.title.as_deref(),
-            text: self.text.as_deref(),
-            lang: self.lang.as_deref(),
-            // No dates: nothing leaves the window, every article stays in the frequencies.
-            published: None,
-        }
+/// The article as the clusterer reads it, undated: nothing leaves the window, every article
+/// stays in the frequencies.
+fn undated(article: &ArticleLine) -> ClusterInput<'_> {
+    ClusterInput {
+        published: None,
+        ..article.input()
     }
 }
 
@@ -57,7 +46,7 @@ pub(super) fn similarity(pairs: &Path, articles: &Path) -> anyhow::Result<ExitCo
     let pairs: Vec<PairLine> = read_lines(pairs)?;
     let mut clusterer = StoryClusterer::new(ClusterConfig::default());
     for article in &articles {
-        clusterer.add(article.input());
+        clusterer.add(undated(article));
     }
     let by_id: HashMap<String, &ArticleLine> = articles.iter().map(|a| (key(&a.id), a)).collect();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -69,7 +58,7 @@ pub(super) fn similarity(pairs: &Path, articles: &Path) -> anyhow::Result<ExitCo
         };
         let record = ScoreLine {
             pair_id: &pair.pair_id,
-            score: clusterer.similarity(a.input(), b.input()),
+            score: clusterer.similarity(undated(a), undated(b)),
         };
         writeln!(out, "{}", serde_json::to_string(&record)?)?;
     }

@@ -170,18 +170,6 @@ fn query_error(error: QueryError) -> IndexError {
 }
 
 impl SearchIndex {
-    /// The best `limit` hits for `query` (a shorthand for a default [`SearchRequest`] without
-    /// collapsing).
-    pub fn search(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>, IndexError> {
-        let request = SearchRequest {
-            query: query.to_owned(),
-            limit,
-            collapse: Collapse::None,
-            ..SearchRequest::default()
-        };
-        Ok(self.run(&request)?.hits)
-    }
-
     /// Runs `request`.
     pub fn run(&self, request: &SearchRequest) -> Result<SearchResults, IndexError> {
         if request.limit == 0 || request.limit > MAX_LIMIT {

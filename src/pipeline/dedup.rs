@@ -97,8 +97,9 @@ impl Dedup {
         Ok(dedup)
     }
 
-    /// Decides what `article` is and stores it accordingly.
-    fn handle(&mut self, store: &Store, article: &Article) -> Result<Outcome, StoreError> {
+    /// Decides what `article` is and stores it accordingly. A new article gets its id and
+    /// story, ready for the index.
+    fn handle(&mut self, store: &Store, article: &mut Article) -> Result<Outcome, StoreError> {
         let print = fingerprint(&article.text);
         let signature = CopyDetector::signature(&article.text);
         if let Some(known) = store.find_same_article(&article.canonical_url, print.as_deref())? {
@@ -119,9 +120,9 @@ impl Dedup {
             };
         }
         if let Some((of, similarity)) = signature.as_ref().and_then(|s| self.copies.find(s))
-            && let Some((known, _)) = store.article(of)?
+            && let Some(of_source) = store.article_source(of)?
         {
-            let found = (of, known.source.as_str(), similarity);
+            let found = (of, of_source.as_str(), similarity);
             return self.same_text(store, found, article, print.as_deref(), signature);
         }
         self.new_article(store, article, print.as_deref(), signature)
@@ -135,7 +136,7 @@ impl Dedup {
         &mut self,
         store: &Store,
         (of, of_source, similarity): (i64, &str, f32),
-        article: &Article,
+        article: &mut Article,
         print: Option<&str>,
         signature: Option<Signature>,
     ) -> Result<Outcome, StoreError> {
@@ -169,7 +170,7 @@ impl Dedup {
     fn new_article(
         &mut self,
         store: &Store,
-        article: &Article,
+        article: &mut Article,
         print: Option<&str>,
         signature: Option<Signature>,
     ) -> Result<Outcome, StoreError> {
@@ -185,6 +186,8 @@ impl Dedup {
                     if let Some(signature) = signature {
                         self.copies.insert(id, signature, Some(article.seen_at()));
                     }
+                    article.id = id;
+                    article.story_id = Some(placement.story);
                     Outcome::New(id)
                 }
                 Stored::Duplicate(_) | Stored::AlreadyDone => Outcome::Nothing,
@@ -219,8 +222,8 @@ pub(super) async fn store_stage(
         let (back, reload) = tokio::task::spawn_blocking(move || {
             let mut dedup = dedup;
             let outcome = match next {
-                Extracted::Article(article) => dedup
-                    .handle(&store, &article)
+                Extracted::Article(mut article) => dedup
+                    .handle(&store, &mut article)
                     .map(|outcome| (outcome, Some(article))),
                 Extracted::Nothing { item_id } => {
                     store.skip_item(item_id).map(|()| (Outcome::Nothing, None))
@@ -228,10 +231,11 @@ pub(super) async fn store_stage(
             };
             let reload = outcome.and_then(|(outcome, article)| {
                 log(outcome, article.as_deref());
+                // A new article goes to the index as it is; an edited or copied one is read
+                // back with its new text or copies.
                 let id = match outcome {
-                    Outcome::New(id)
-                    | Outcome::Edited { of: id }
-                    | Outcome::Copy { of: id, .. } => id,
+                    Outcome::New(_) => return Ok((outcome, article.map(|a| *a))),
+                    Outcome::Edited { of: id } | Outcome::Copy { of: id, .. } => id,
                     Outcome::Nothing => return Ok((outcome, None)),
                 };
                 Ok((outcome, store.article(id)?.map(|(article, _)| article)))

@@ -98,7 +98,7 @@ impl Bench {
             .unwrap()
             .remove(0);
         let published = DateTime::parse_from_rfc3339("2026-03-02T08:00:00Z").unwrap();
-        let article = Article {
+        let mut article = Article {
             id: 0,
             item_id: pending.id,
             feed_url: feed,
@@ -119,7 +119,7 @@ impl Bench {
             story_id: None,
             copies: Vec::new(),
         };
-        self.dedup.handle(&self.store, &article).unwrap()
+        self.dedup.handle(&self.store, &mut article).unwrap()
     }
 }
 

@@ -124,6 +124,16 @@ impl Store {
             .optional()?)
     }
 
+    /// The outlet of article `id`.
+    pub fn article_source(&self, id: i64) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row("SELECT source FROM articles WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
     /// The publisher edited article `id` (new headline, GUID or URL, same text): it takes the
     /// new version's headline, address and text, in place, and is to be indexed again. Marks
     /// the new version's item done. False when that item was done already.
