@@ -337,25 +337,22 @@ fn is_boilerplate(node: &NodeRef) -> bool {
     if matches!(&*name, "body" | "html" | "article" | "main" | "h1" | "p") {
         return false;
     }
-    let class = node.attr("class");
-    let id = node.attr("id");
-    let mut marked = false;
     // An id of four words or more is a heading's slug ("sharing-with-a-developer"), not a
     // component name.
-    let id = id.filter(|id| words(id).len() < 4);
-    for value in [class.as_deref(), id.as_deref()].into_iter().flatten() {
-        for token in value.split_whitespace() {
-            // A BEM modifier (`block--ads`) says how a block looks, not what it is.
-            let token = token.split("--").next().unwrap_or(token);
-            if words(token)
-                .iter()
-                .any(|w| BOILERPLATE_WORDS.contains(&w.as_str()))
-            {
-                marked = true;
-            }
-        }
-    }
-    marked
+    let id = node.attr("id").filter(|id| words(id).len() < 4);
+    [node.attr("class"), id]
+        .iter()
+        .flatten()
+        .any(|value| value.split_whitespace().any(names_boilerplate))
+}
+
+/// Whether a `class` token or an `id` names a boilerplate block; a BEM modifier (`block--ads`)
+/// says how a block looks, not what it is.
+fn names_boilerplate(token: &str) -> bool {
+    let token = token.split("--").next().unwrap_or(token);
+    words(token)
+        .iter()
+        .any(|w| BOILERPLATE_WORDS.contains(&w.as_str()))
 }
 
 /// `articleShareBar` / `article-share_bar` → `article`, `share`, `bar`.

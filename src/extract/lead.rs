@@ -65,6 +65,53 @@ pub(crate) fn find(doc: &Document) -> Option<String> {
     None
 }
 
+/// The characters of a page's description that must open the element showing it.
+const SHOWN_PREFIX_CHARS: usize = 50;
+/// A teaser shown in place of the article is at most this long.
+const MAX_TEASER_CHARS: usize = 1500;
+
+/// The element that shows the page's `description` to readers (the teaser a paywalled page
+/// leaves visible), as text: the first visible block whose text opens with the description.
+pub(crate) fn shown_teaser(doc: &Document, description: &str) -> Option<String> {
+    let description = super::text::normalize(description);
+    let prefix: String = description
+        .trim_end_matches(['…', '.'])
+        .chars()
+        .take(SHOWN_PREFIX_CHARS)
+        .collect();
+    if prefix.chars().count() < MIN_CHARS.min(SHOWN_PREFIX_CHARS) {
+        return None;
+    }
+    let mut stack = vec![doc.body()?];
+    let mut visited = 0;
+    while let Some(node) = stack.pop() {
+        visited += 1;
+        if visited > MAX_VISITED {
+            return None;
+        }
+        if !node.is_element() {
+            continue;
+        }
+        let name = node.node_name();
+        if SKIPPED.contains(&name.as_deref().unwrap_or("")) || node.has_attr("hidden") {
+            continue;
+        }
+        if name.as_deref().is_some_and(|n| TEASER_TAGS.contains(&n)) {
+            let (text, linked) = visible_text(&node);
+            if text.starts_with(&prefix) {
+                let chars = text.chars().count();
+                return (chars <= MAX_TEASER_CHARS && linked * 2 < chars).then_some(text);
+            }
+            continue;
+        }
+        stack.extend(node.children_it(true));
+    }
+    None
+}
+
+/// Elements that hold a teaser paragraph.
+const TEASER_TAGS: &[&str] = &["p", "h2", "h3"];
+
 /// Elements never searched for a standfirst.
 const SKIPPED: &[&str] = &[
     "script",
@@ -153,4 +200,30 @@ fn has_word(node: &NodeRef, words: &[&str]) -> bool {
                     .any(|w| words.contains(&w.as_str()))
             })
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shown_teaser_is_the_block_opening_with_the_description() {
+        let doc = Document::from(
+            r#"<body><nav><p>Snow on solar panels: our energy menu and more links here</p></nav>
+            <main><h2>Snow strains solar panels</h2>
+            <p class="text-xl">Snow on solar panels costs more than output: its <b>weight</b>
+            strains modules and mounts.</p><p>Subscribe to read on.</p></main></body>"#,
+        );
+        let description = "Snow on solar panels costs more than output: its weight strains…";
+        assert_eq!(
+            shown_teaser(&doc, description).as_deref(),
+            Some(
+                "Snow on solar panels costs more than output: its weight strains modules and mounts."
+            )
+        );
+        assert_eq!(
+            shown_teaser(&doc, "A description the page never shows to its readers"),
+            None
+        );
+    }
 }

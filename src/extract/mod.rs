@@ -40,6 +40,11 @@ const TIME_BUDGET: Duration = Duration::from_secs(2);
 const MAX_LINK_DENSITY: f32 = 0.6;
 /// A found block with less text than this is worth a second search.
 const MIN_FOUND_CHARS: usize = 500;
+/// A found block with less text than this gives way to a second search's block that holds
+/// several times more.
+const SHORT_FOUND_CHARS: usize = 1000;
+/// How many times more text the second search must find to replace a short block.
+const SHORT_FOUND_FACTOR: usize = 3;
 /// Article text shorter than this is no article (a teaser, a video page, an error).
 const MIN_ARTICLE_CHARS: usize = 100;
 /// Text shorter than this that asks for a subscription is a paywall stub.
@@ -83,7 +88,7 @@ pub fn extract_with(
     let lead = lead::find(&doc);
     let Content {
         mut paragraphs,
-        mut html,
+        html: mut content_html,
     } = main_text(doc, &html, url, rules);
     if let Some(lead) = lead
         && !paragraphs.is_empty()
@@ -91,17 +96,29 @@ pub fn extract_with(
             .iter()
             .any(|p| p.contains(&lead) || lead.contains(p.as_str()))
     {
-        html.insert_str(0, &html::paragraphs(std::slice::from_ref(&lead)));
+        content_html.insert_str(0, &html::paragraphs(std::slice::from_ref(&lead)));
         paragraphs.insert(0, lead);
     }
-    let text = paragraphs.join("\n\n");
+    let mut text = paragraphs.join("\n\n");
+    if !looks_like_article(&text)
+        && let Some(teaser) = meta
+            .description
+            .as_deref()
+            .and_then(|d| lead::shown_teaser(&Document::from(html.as_str()), d))
+            .filter(|t| t.chars().count() >= MIN_ARTICLE_CHARS)
+    {
+        debug!(%url, "no article on the page, only the teaser it shows");
+        paragraphs = vec![teaser];
+        text = paragraphs[0].clone();
+        content_html = String::new();
+    }
     if !looks_like_article(&text) {
         debug!(%url, chars = text.len(), "no article text on the page");
     } else {
-        page.html = if html.trim().is_empty() {
+        page.html = if content_html.trim().is_empty() {
             html::paragraphs(&paragraphs)
         } else {
-            html
+            content_html
         };
         page.text = drop_leading_title(text, page.title.as_deref());
     }
@@ -150,7 +167,11 @@ fn main_text(doc: Document, html: &str, url: &str, rules: &SiteRules) -> Content
     let poor = |found: &clean::TextShare| {
         found.visible < MIN_FOUND_CHARS || found.linked * 2 > found.visible
     };
-    if first.as_ref().is_some_and(|(_, found)| !poor(found)) {
+    let short = |found: &clean::TextShare| found.visible < SHORT_FOUND_CHARS;
+    if first
+        .as_ref()
+        .is_some_and(|(_, found)| !poor(found) && !short(found))
+    {
         return first.map(|(c, _)| c).unwrap_or_default();
     }
     let spare = Document::from(html);
@@ -161,6 +182,13 @@ fn main_text(doc: Document, html: &str, url: &str, rules: &SiteRules) -> Content
     }
     let second = grab(spare, url, Some(ParsePolicy::Moderate));
     match (first, second) {
+        (Some(a), Some(b)) if !poor(&a.1) => {
+            if b.1.visible > a.1.visible * SHORT_FOUND_FACTOR && !poor(&b.1) {
+                b.0
+            } else {
+                a.0
+            }
+        }
         (Some(a), Some(b)) if !poor(&b.1) || b.1.visible > a.1.visible => b.0,
         (a, b) => a.or(b).map(|(c, _)| c).unwrap_or_default(),
     }

@@ -206,3 +206,20 @@ fn display_html_is_sanitized_with_absolute_links() {
         page.html
     );
 }
+
+#[test]
+fn paywalled_page_yields_the_teaser_it_shows() {
+    let teaser = "Snow on solar panels costs more than output: its weight strains modules and \
+                  mounts, and experts warn owners not to clear the roofs themselves.";
+    let page = format!(
+        r#"<html><head><meta property="og:description" content="{teaser}"></head><body>
+        <nav><a href="/">Home</a> <a href="/energy">Energy</a></nav>
+        <header><h2>Snow strains solar panels</h2><p class="text-xl">{teaser}</p>
+        <p>Already a subscriber? <a href="/login">Log in</a> to continue reading.</p></header>
+        </body></html>"#
+    );
+    let extracted = extract(page.as_bytes(), None, "https://farm.example/snow");
+    let teaser = teaser.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(extracted.text.ends_with(&teaser), "{}", extracted.text);
+    assert!(!extracted.text.contains("subscriber"), "{}", extracted.text);
+}

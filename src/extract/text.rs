@@ -289,10 +289,17 @@ const PROMO_LINES: &[&str] = &[
 const PROMO_MAX_CHARS: usize = 160;
 
 fn is_promo(paragraph: &str) -> bool {
-    if paragraph.chars().count() > PROMO_MAX_CHARS {
-        return false;
+    let chars = paragraph.chars().count();
+    if chars <= CAPTION_MAX_CHARS && (is_credited_caption(paragraph) || is_teaser_link(paragraph)) {
+        return true;
+    }
+    if chars > PROMO_MAX_CHARS {
+        return chars <= DISCLOSURE_MAX_CHARS && is_disclosure(&paragraph.to_lowercase());
     }
     let lower = paragraph.to_lowercase();
+    if is_disclosure(&lower) {
+        return true;
+    }
     let bare = lower.trim_matches(|c: char| !c.is_alphanumeric());
     if PROMO_LINES.contains(&bare) || !lower.chars().any(char::is_alphanumeric) {
         return true;
@@ -326,7 +333,85 @@ const PROMO_PHRASES: &[&str] = &[
     "affiliate link",
     "abonnieren sie",
     "jetzt abonnieren",
+    "ios and android",
+    "ios und android",
+    "android and ios",
+    "android und ios",
+    "als pdf herunterladen",
+    "download as pdf",
+    "download the pdf",
+    "gefällt ihnen dieser artikel",
+    "did you enjoy this article",
+    "did you like this article",
+    "gibt die meinung des autors wieder",
+    "do not necessarily reflect",
+    "does not necessarily reflect",
+    "um kommentare zu schreiben",
+    "to post a comment",
+    "to leave a comment",
+    "kommentarfeed",
+    "diskutieren sie mit",
+    "veröffentlicht unter der lizenz",
 ];
+
+/// A picture's caption, or a teaser linking elsewhere, is at most this long.
+const CAPTION_MAX_CHARS: usize = 250;
+/// A picture credit after `©` is at most this long.
+const CREDIT_MAX_CHARS: usize = 60;
+
+/// "Marco Odermatt, ski star. © AFP / Marco Bertorello": a sentence that ends in a picture
+/// credit is the caption of a picture (a rights line alone is a promo line already).
+fn is_credited_caption(paragraph: &str) -> bool {
+    paragraph.rsplit_once('©').is_some_and(|(caption, credit)| {
+        credit.chars().count() < CREDIT_MAX_CHARS
+            && caption
+                .trim_end_matches([' ', '|'])
+                .ends_with(['.', '!', '?', '"', '“', '”'])
+    })
+}
+
+/// "Information about past weather… more •••": a cut-off teaser with its link to the rest.
+fn is_teaser_link(paragraph: &str) -> bool {
+    let lower = paragraph.trim().to_lowercase();
+    let rest = lower.trim_end_matches(|c: char| "»›•>→ ".contains(c));
+    let Some(before) = [
+        "mehr",
+        "more",
+        "weiterlesen",
+        "lire la suite",
+        "leer más",
+        "leggi tutto",
+    ]
+    .iter()
+    .find_map(|word| rest.strip_suffix(word)) else {
+        return false;
+    };
+    let before = before.trim_end();
+    before.ends_with('…') || before.ends_with("...")
+}
+
+/// Phrases of a publisher's notice about its paid links or advertising (lowercase).
+const DISCLOSURE_PHRASES: &[&str] = &[
+    "receive compensation",
+    "may be compensated",
+    "earn a commission",
+    "earn commission",
+    "advertising policy",
+    "advertising disclaimer",
+    "accept paid links",
+    "as an amazon associate",
+    "geld erhalten wir",
+    "erhalten wir eine provision",
+    "erhalten wir eine kleine provision",
+    "als amazon-partner",
+];
+
+/// An advertising or affiliate notice is at most this long.
+const DISCLOSURE_MAX_CHARS: usize = 700;
+
+fn is_disclosure(lower: &str) -> bool {
+    DISCLOSURE_PHRASES.iter().any(|p| lower.contains(p))
+}
 
 /// "By Jane Doe", "November 20, 2019 / 1:07 AM / CBS News": a short line that names the
 /// author or is mostly a date.
@@ -408,6 +493,24 @@ mod tests {
             <p>Shares of Apple rose.</p><p>Share</p><p>Tags: rust, news</p></body>",
         );
         assert_eq!(t, "Real text starts here.\n\nShares of Apple rose.");
+    }
+
+    #[test]
+    fn captions_teaser_links_and_notices_go() {
+        let t = text(
+            "<body><p>The skier won again on Sunday, his third win of the season.</p>\
+            <p>Marco Odermatt, ski star from Switzerland. © AFP / Marco Bertorello</p>\
+            <p>Past weather, month by month… more •••</p>\
+            <p>This post contains references to products from our advertisers. We may receive \
+            compensation when you click on links to those products.</p>\
+            <p>For the latest stories download our apps for iOS and Android.</p>\
+            <p>Prices rose by 3% … and then fell.</p></body>",
+        );
+        assert_eq!(
+            t,
+            "The skier won again on Sunday, his third win of the season.\n\n\
+             Prices rose by 3% … and then fell."
+        );
     }
 
     #[test]

@@ -16,6 +16,9 @@ use crate::extract::{SiteRules, extract_with, html_to_text, sanitize_html};
 use crate::fetch::HttpClient;
 use crate::model::{Article, PendingItem, TextSource};
 
+/// Page text shorter than this is a teaser when the feed's own text is longer.
+const SHORT_PAGE_CHARS: usize = 1500;
+
 /// What the page workers read from the config.
 pub(super) struct PageSettings {
     /// Pages fetched and extracted at once.
@@ -121,12 +124,13 @@ async fn build_article(
         .as_deref()
         .map(html_to_text)
         .filter(|s| !s.trim().is_empty());
-    let (text, html, text_source) = if page.text.trim().is_empty() {
-        let html = sanitize_html(item.summary.as_deref().unwrap_or_default(), &url);
-        (summary.clone().unwrap_or_default(), html, TextSource::Feed)
-    } else {
-        (page.text, page.html, TextSource::Page)
-    };
+    let (text, html, text_source) =
+        if text_source(&page.text, summary.as_deref()) == TextSource::Feed {
+            let html = sanitize_html(item.summary.as_deref().unwrap_or_default(), &url);
+            (summary.clone().unwrap_or_default(), html, TextSource::Feed)
+        } else {
+            (page.text, page.html, TextSource::Page)
+        };
     let title = item
         .title
         .clone()
@@ -164,4 +168,37 @@ async fn build_article(
         story_id: None,
         copies: Vec::new(),
     }))
+}
+
+/// Where an article's text comes from: the page, unless it gave none or shows only a teaser
+/// (a paywall) and the feed carries more.
+fn text_source(page_text: &str, feed_text: Option<&str>) -> TextSource {
+    let page_chars = page_text.trim().chars().count();
+    let feed_has_more =
+        feed_text.is_some_and(|s| page_chars < SHORT_PAGE_CHARS && s.chars().count() > page_chars);
+    if page_chars == 0 || feed_has_more {
+        TextSource::Feed
+    } else {
+        TextSource::Page
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_teaser_page_gives_way_to_a_fuller_feed() {
+        let teaser = "Snow strains solar panels, experts warn.";
+        let feed = "Snow strains solar panels, experts warn. The weight of a wet snow cover…";
+        let article = "A full story. ".repeat(200);
+        assert_eq!(text_source("", Some(teaser)), TextSource::Feed);
+        assert_eq!(text_source(teaser, Some(feed)), TextSource::Feed);
+        assert_eq!(text_source(teaser, Some("Short.")), TextSource::Page);
+        assert_eq!(text_source(teaser, None), TextSource::Page);
+        assert_eq!(
+            text_source(&article, Some(&article.repeat(2))),
+            TextSource::Page
+        );
+    }
 }

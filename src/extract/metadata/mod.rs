@@ -31,6 +31,8 @@ pub(crate) struct Metadata {
     pub image: Option<String>,
     pub section: Option<String>,
     pub site_name: Option<String>,
+    /// The page's summary of itself (`<meta name=description>`, OpenGraph, Twitter).
+    pub description: Option<String>,
 }
 
 /// `<meta>` keys (`property`, `name` or `itemprop`, lowercase) for each field, best first.
@@ -223,6 +225,9 @@ pub(crate) fn read(doc: &Document, url: &str) -> Metadata {
     let section = meta(&["article:section", "section", "parsely-section"])
         .map(collapse)
         .or(ld.section.clone());
+    let description = meta(&["og:description", "description", "twitter:description"])
+        .map(collapse)
+        .filter(|d| !d.is_empty());
 
     Metadata {
         title,
@@ -234,6 +239,7 @@ pub(crate) fn read(doc: &Document, url: &str) -> Metadata {
         image,
         section,
         site_name,
+        description,
     }
 }
 
