@@ -13,6 +13,7 @@ mod entities;
 pub mod extract;
 pub mod fetch;
 pub mod index;
+pub mod metrics;
 pub mod model;
 pub mod pipeline;
 pub mod since;

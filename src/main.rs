@@ -1,21 +1,32 @@
-//! The `newsd` binary: parses the command line, sets up logging, runs the command.
+//! The `newsd` binary: parses the command line, sets up logging (text or JSON lines), runs the
+//! command.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
 use newsd::cli::{self, Cli};
+use newsd::config::{self, LogFormat};
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let format = match config::log_format(&config::config_path(cli.config.clone())) {
+        Ok(format) => format,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let filter = EnvFilter::try_from_env("NEWSD_LOG")
         .unwrap_or_else(|_| EnvFilter::new(cli.command.default_log_level()));
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => logs.with_ansi(std::io::stderr().is_terminal()).init(),
+        LogFormat::Json => logs.json().with_ansi(false).init(),
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(e) => {

@@ -2,6 +2,7 @@
 //! it never writes.
 
 mod feeds;
+mod ops;
 mod search;
 mod stories;
 mod web;
@@ -34,6 +35,8 @@ pub fn router(state: AppState) -> Router {
         .route("/assets/app.js", get(web::script))
         .route("/assets/style.css", get(web::style))
         .route("/healthz", get(healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
         .route("/api/v1/search", get(search::search))
         .route("/feeds/search.atom", get(feeds::atom))
         .route("/feeds/search.json", get(feeds::json_feed))

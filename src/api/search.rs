@@ -96,7 +96,9 @@ pub(super) async fn search(
 ) -> Result<Json<SearchResponse>, ApiError> {
     let request = search_request(raw.as_deref().unwrap_or_default())?;
     let query = request.query.clone();
+    let started = std::time::Instant::now();
     let results = run(&state, request).await?;
+    crate::metrics::global().observe_search(started.elapsed());
     Ok(Json(SearchResponse {
         query,
         total: results.total,

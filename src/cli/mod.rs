@@ -6,6 +6,7 @@ mod inspect;
 mod inspect_cluster;
 mod inspect_page;
 mod inspect_similarity;
+mod notify;
 mod run;
 mod search;
 mod stories;

@@ -10,6 +10,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
+use super::notify;
 use crate::config::Config;
 use crate::index::SearchIndex;
 use crate::pipeline::{self, Mode, Services};
@@ -17,6 +18,8 @@ use crate::store::Store;
 
 pub(super) async fn run(config: &Config, listen: Option<SocketAddr>) -> anyhow::Result<ExitCode> {
     let services = Services::open(config)?;
+    let shutdown = CancellationToken::new();
+    cancel_on_signal(shutdown.clone());
     let listen = listen.unwrap_or(config.listen);
     let listener = TcpListener::bind(listen)
         .await
@@ -26,8 +29,6 @@ pub(super) async fn run(config: &Config, listen: Option<SocketAddr>) -> anyhow::
     std::io::stdout().flush()?;
     info!(%addr, feeds = config.feeds.len(), data_dir = %config.data_dir.display(), "newsd started");
 
-    let shutdown = CancellationToken::new();
-    tokio::spawn(cancel_on_signal(shutdown.clone()));
     let state = crate::api::AppState {
         index: services.index.clone(),
         store: services.store.clone(),
@@ -37,6 +38,8 @@ pub(super) async fn run(config: &Config, listen: Option<SocketAddr>) -> anyhow::
         state,
         shutdown.clone().cancelled_owned(),
     ));
+    notify::ready();
+    notify::spawn_lifecycle(shutdown.clone());
 
     let deadline = async {
         shutdown.cancelled().await;
@@ -53,32 +56,46 @@ pub(super) async fn run(config: &Config, listen: Option<SocketAddr>) -> anyhow::
     Ok(ExitCode::SUCCESS)
 }
 
-/// Cancels `token` on the first SIGINT or SIGTERM.
-async fn cancel_on_signal(token: CancellationToken) {
-    let ctrl_c = tokio::signal::ctrl_c();
+/// Cancels `token` on the first SIGINT or SIGTERM. The handlers are installed before this
+/// returns, so a signal sent right after start-up (after `listening on`, or `READY=1`) still
+/// stops the daemon gracefully instead of killing it.
+fn cancel_on_signal(token: CancellationToken) {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut term) => {
-                term.recv().await;
-            }
-            Err(_) => std::future::pending().await,
-        }
+    let signals = {
+        use tokio::signal::unix::{SignalKind, signal};
+        [SignalKind::interrupt(), SignalKind::terminate()].map(|kind| signal(kind).ok())
     };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {}
-        () = term => {}
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        {
+            let [mut int, mut term] = signals;
+            tokio::select! {
+                () = received(int.as_mut()) => {}
+                () = received(term.as_mut()) => {}
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+        info!("stopping: fetchers first, then draining the pipeline");
+        token.cancel();
+    });
+}
+
+/// Waits for `signal`; forever when its handler could not be installed.
+#[cfg(unix)]
+async fn received(signal: Option<&mut tokio::signal::unix::Signal>) {
+    match signal {
+        Some(signal) => {
+            signal.recv().await;
+        }
+        None => std::future::pending().await,
     }
-    info!("stopping: fetchers first, then draining the pipeline");
-    token.cancel();
 }
 
 pub(super) async fn fetch_once(config: &Config) -> anyhow::Result<ExitCode> {
     let services = Services::open(config)?;
     let shutdown = CancellationToken::new();
-    tokio::spawn(cancel_on_signal(shutdown.clone()));
+    cancel_on_signal(shutdown.clone());
     let report = pipeline::run(config, &services, Mode::Once, shutdown).await?;
     writeln!(std::io::stdout(), "{report}")?;
     Ok(ExitCode::SUCCESS)

@@ -28,6 +28,36 @@ pub const DEFAULT_CONFIG_PATH: &str = "config/newsd.toml";
 pub const DATA_DIR_ENV: &str = "NEWSD_DATA_DIR";
 /// Environment variable overriding the HTTP listen address.
 pub const LISTEN_ENV: &str = "NEWSD_LISTEN";
+/// Environment variable overriding `log_format` (`text` or `json`).
+pub const LOG_FORMAT_ENV: &str = "NEWSD_LOG_FORMAT";
+/// Environment variable overriding the feed list file (relative to the working directory).
+pub const FEEDS_FILE_ENV: &str = "NEWSD_FEEDS_FILE";
+/// Environment variable overriding `shutdown_timeout` (`20s`, `1m`).
+pub const SHUTDOWN_TIMEOUT_ENV: &str = "NEWSD_SHUTDOWN_TIMEOUT";
+/// Environment variable overriding `retention_days` (a number of days, or `off`).
+pub const RETENTION_DAYS_ENV: &str = "NEWSD_RETENTION_DAYS";
+
+/// How log lines are written to stderr.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One human-readable line per event.
+    #[default]
+    Text,
+    /// One JSON object per line (for log shippers).
+    Json,
+}
+
+impl std::str::FromStr for LogFormat {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "text" => Ok(LogFormat::Text),
+            "json" => Ok(LogFormat::Json),
+            _ => Err(format!("`{s}` is not a log format; use `text` or `json`")),
+        }
+    }
+}
 
 /// The daemon's validated configuration.
 #[derive(Debug, Clone)]
@@ -42,6 +72,9 @@ pub struct Config {
     pub listen: SocketAddr,
     /// How long a graceful stop may take before the daemon exits anyway.
     pub shutdown_timeout: Duration,
+    pub log_format: LogFormat,
+    /// Articles published (or fetched, when undated) longer ago are pruned; `None`: kept.
+    pub retention: Option<Duration>,
     pub fetch: FetchConfig,
     pub index: IndexConfig,
     pub dedup: DedupConfig,
@@ -204,6 +237,48 @@ fn dedup_config(
     Ok(dedup)
 }
 
+/// `retention_days` as a duration: at least a day, and not shorter than the dedup window (an
+/// article still in the window may gain copies and story members).
+fn retention(days: u32, window: Duration) -> Result<Duration, String> {
+    let keep = Duration::from_secs(u64::from(days) * 24 * 3600);
+    if days == 0 {
+        return Err("must be at least 1".into());
+    }
+    if keep < window {
+        let window_days = window.as_secs().div_ceil(24 * 3600);
+        return Err(format!(
+            "must be at least the dedup window ({window_days} days), or articles could be pruned \
+             while copies may still join them"
+        ));
+    }
+    Ok(keep)
+}
+
+/// A bad environment override, named by its variable.
+fn env_error(name: &str, value: &str, message: impl std::fmt::Display) -> ConfigError {
+    ConfigError::Other {
+        path: PathBuf::from(format!("${name}")),
+        message: format!("invalid value `{value}`: {message}"),
+    }
+}
+
+/// The log format, read before logging starts: `NEWSD_LOG_FORMAT` (an error when invalid),
+/// else `log_format` in the config at `path`, else text. A config that cannot be read here
+/// gives text; loading it later reports why.
+pub fn log_format(path: &Path) -> Result<LogFormat, ConfigError> {
+    if let Some(text) = std::env::var(LOG_FORMAT_ENV).ok().filter(|v| !v.is_empty()) {
+        return text
+            .parse()
+            .map_err(|e| env_error(LOG_FORMAT_ENV, &text, e));
+    }
+    let from_file = std::fs::read_to_string(path)
+        .ok()
+        .and_then(|source| toml::from_str::<raw::RawLogFormat>(&source).ok())
+        .and_then(|raw| raw.log_format)
+        .and_then(|format| format.parse().ok());
+    Ok(from_file.unwrap_or_default())
+}
+
 /// Picks the config file: `--config`, else `NEWSD_CONFIG` (clap fills both into `flag`), else
 /// [`DEFAULT_CONFIG_PATH`].
 pub fn config_path(flag: Option<PathBuf>) -> PathBuf {
@@ -212,22 +287,23 @@ pub fn config_path(flag: Option<PathBuf>) -> PathBuf {
 
 impl Config {
     /// Reads and validates the config at `path` and the feed list it names. Environment
-    /// overrides (`NEWSD_DATA_DIR`, `NEWSD_LISTEN`) are applied.
+    /// overrides (`NEWSD_DATA_DIR`, `NEWSD_LISTEN`, `NEWSD_LOG_FORMAT`, `NEWSD_FEEDS_FILE`,
+    /// `NEWSD_SHUTDOWN_TIMEOUT`, `NEWSD_RETENTION_DAYS`) are applied; an empty one is unset.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let mut config = Self::load_without_env(path)?;
-        if let Some(dir) = std::env::var_os(DATA_DIR_ENV).filter(|d| !d.is_empty()) {
-            config.data_dir = PathBuf::from(dir);
-        }
-        if let Ok(listen) = std::env::var(LISTEN_ENV) {
-            config.listen = listen.parse().map_err(|e| ConfigError::Other {
-                path: PathBuf::from(format!("${LISTEN_ENV}")),
-                message: format!("invalid listen address `{listen}`: {e}"),
-            })?;
-        }
-        Ok(config)
+        Self::load_with_env(path, &|name| std::env::var(name).ok())
     }
 
+    #[cfg(test)]
     fn load_without_env(path: &Path) -> Result<Config, ConfigError> {
+        Self::load_with_env(path, &|_| None)
+    }
+
+    /// Loads with `env` as the environment, so tests need not change the process's.
+    fn load_with_env(
+        path: &Path,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let env = |name: &str| env(name).filter(|value| !value.is_empty());
         let source = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: path.to_owned(),
             source,
@@ -305,14 +381,56 @@ impl Config {
         }
         let sites = site_rules(raw.sites, &invalid)?;
         let dir = path.parent().unwrap_or(Path::new("."));
-        let feeds_file = dir.join(raw.feeds_file.as_deref().unwrap_or("feeds.toml"));
+        let feeds_file = match env(FEEDS_FILE_ENV) {
+            Some(file) => PathBuf::from(file),
+            None => dir.join(raw.feeds_file.as_deref().unwrap_or("feeds.toml")),
+        };
         let feeds = load_feeds(&feeds_file)?;
+        let data_dir = env(DATA_DIR_ENV).unwrap_or_else(|| raw.data_dir.unwrap_or("data".into()));
+        let listen = match env(LISTEN_ENV) {
+            Some(text) => text
+                .parse()
+                .map_err(|e| env_error(LISTEN_ENV, &text, format!("not a socket address: {e}")))?,
+            None => listen,
+        };
+        let log_format = match (env(LOG_FORMAT_ENV), &raw.log_format) {
+            (Some(text), _) => text
+                .parse()
+                .map_err(|e| env_error(LOG_FORMAT_ENV, &text, e))?,
+            (None, Some(format)) => format
+                .get_ref()
+                .parse()
+                .map_err(|e| invalid(format.span(), "log_format", e))?,
+            (None, None) => LogFormat::Text,
+        };
+        let shutdown_timeout = match env(SHUTDOWN_TIMEOUT_ENV) {
+            Some(text) => humantime::parse_duration(&text)
+                .map_err(|e| env_error(SHUTDOWN_TIMEOUT_ENV, &text, e))?,
+            None => raw.shutdown_timeout.unwrap_or(Duration::from_secs(20)),
+        };
+        let window = dedup.stories.window.to_std().unwrap_or(Duration::MAX);
+        let retention = match (env(RETENTION_DAYS_ENV), &raw.retention_days) {
+            (Some(text), _) if text == "off" => None,
+            (Some(text), _) => Some(
+                text.parse()
+                    .map_err(|e| format!("not a number of days: {e}"))
+                    .and_then(|days| retention(days, window))
+                    .map_err(|e| env_error(RETENTION_DAYS_ENV, &text, e))?,
+            ),
+            (None, Some(days)) => Some(
+                retention(*days.get_ref(), window)
+                    .map_err(|e| invalid(days.span(), "retention_days", e))?,
+            ),
+            (None, None) => None,
+        };
         Ok(Config {
             path: path.to_owned(),
             feeds_file,
-            data_dir: PathBuf::from(raw.data_dir.as_deref().unwrap_or("data")),
+            data_dir: PathBuf::from(data_dir),
             listen,
-            shutdown_timeout: raw.shutdown_timeout.unwrap_or(Duration::from_secs(20)),
+            shutdown_timeout,
+            log_format,
+            retention,
             fetch,
             index,
             dedup,
@@ -400,5 +518,70 @@ mod tests {
         let err = Config::load_without_env(&path).unwrap_err().to_string();
         assert!(err.contains("newsd.toml:3:"), "{err}");
         assert!(err.contains("key `remove`"), "{err}");
+    }
+
+    #[test]
+    fn environment_overrides_apply_and_a_bad_value_names_its_variable() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "feeds.toml", "");
+        let other = write(
+            dir.path(),
+            "other-feeds.toml",
+            "[[feed]]\nurl = \"https://news.example/rss\"\n",
+        );
+        let path = write(dir.path(), "newsd.toml", "log_format = \"text\"\n");
+        let vars = [
+            (FEEDS_FILE_ENV, other.to_str().unwrap().to_owned()),
+            (SHUTDOWN_TIMEOUT_ENV, "45s".to_owned()),
+            (RETENTION_DAYS_ENV, "30".to_owned()),
+            (LOG_FORMAT_ENV, "json".to_owned()),
+            (DATA_DIR_ENV, String::new()),
+        ];
+        let env = |name: &str| {
+            vars.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.clone())
+        };
+        let config = Config::load_with_env(&path, &env).unwrap();
+        assert_eq!(config.feeds_file, other);
+        assert_eq!(config.feeds.len(), 1);
+        assert_eq!(config.shutdown_timeout, Duration::from_secs(45));
+        assert_eq!(config.retention, Some(Duration::from_secs(30 * 24 * 3600)));
+        assert_eq!(config.log_format, LogFormat::Json);
+        assert_eq!(
+            config.data_dir,
+            PathBuf::from("data"),
+            "an empty variable is unset"
+        );
+
+        for (name, value) in [
+            (SHUTDOWN_TIMEOUT_ENV, "soon"),
+            (RETENTION_DAYS_ENV, "-3"),
+            (LOG_FORMAT_ENV, "xml"),
+            (LISTEN_ENV, "localhost"),
+        ] {
+            let env = |n: &str| (n == name).then(|| value.to_owned());
+            let err = Config::load_with_env(&path, &env).unwrap_err().to_string();
+            assert!(err.starts_with(&format!("${name}: ")), "{err}");
+            assert!(err.contains(value), "{err}");
+        }
+    }
+
+    #[test]
+    fn retention_and_log_format_are_checked_at_their_key() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "feeds.toml", "");
+        let path = write(dir.path(), "newsd.toml", "retention_days = 90\n");
+        let config = Config::load_without_env(&path).unwrap();
+        assert_eq!(config.retention, Some(Duration::from_secs(90 * 24 * 3600)));
+        assert_eq!(config.log_format, LogFormat::Text);
+        let path = write(dir.path(), "newsd.toml", "\nretention_days = 1\n");
+        let err = Config::load_without_env(&path).unwrap_err().to_string();
+        assert!(err.contains("newsd.toml:2:"), "{err}");
+        assert!(err.contains("key `retention_days`"), "{err}");
+        assert!(err.contains("dedup window (3 days)"), "{err}");
+        let path = write(dir.path(), "newsd.toml", "log_format = \"yaml\"\n");
+        let err = Config::load_without_env(&path).unwrap_err().to_string();
+        assert!(err.contains("key `log_format`"), "{err}");
     }
 }

@@ -17,6 +17,10 @@ pub(crate) struct RawConfig {
     pub listen: Option<Spanned<String>>,
     #[serde(default, with = "humantime_serde")]
     pub shutdown_timeout: Option<Duration>,
+    /// `text` or `json`.
+    pub log_format: Option<Spanned<String>>,
+    /// Articles older than this many days are pruned; absent: kept forever.
+    pub retention_days: Option<Spanned<u32>>,
     #[serde(default)]
     pub fetch: RawFetch,
     #[serde(default)]
@@ -100,4 +104,11 @@ pub(crate) struct RawFeed {
     pub user_agent: Option<String>,
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
+}
+
+/// Only `log_format` of `newsd.toml`, read before logging starts (other keys ignored here;
+/// the full load checks them).
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct RawLogFormat {
+    pub log_format: Option<String>,
 }

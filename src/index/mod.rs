@@ -89,6 +89,13 @@ impl SearchIndex {
         Ok(self.reader.reload()?)
     }
 
+    /// Whether the index's files can be read and a searcher opened (readiness).
+    pub fn check(&self) -> Result<(), IndexError> {
+        self.index.searchable_segment_metas()?;
+        self.reader.searcher().num_docs();
+        Ok(())
+    }
+
     /// Number of searchable documents.
     pub fn num_docs(&self) -> u64 {
         self.reader.searcher().num_docs()

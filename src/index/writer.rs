@@ -84,6 +84,14 @@ impl ArticleWriter {
         Ok(std::mem::take(&mut self.uncommitted))
     }
 
+    /// Deletes the documents of articles `ids` (committed with the next commit).
+    pub fn delete(&mut self, ids: &[i64]) {
+        for &id in ids {
+            self.writer
+                .delete_term(Term::from_field_i64(self.fields.id, id));
+        }
+    }
+
     /// Deletes every document (committed with the next commit), before a rebuild.
     pub fn delete_all(&mut self) -> Result<(), IndexError> {
         self.writer.delete_all_documents()?;

@@ -251,6 +251,16 @@ pub(super) async fn store_stage(
             Outcome::Edited { .. } => report.edited.fetch_add(1, Ordering::Relaxed),
             Outcome::Nothing => 0,
         };
+        let metrics = crate::metrics::global();
+        metrics
+            .stories_open
+            .set(dedup.stories.live_stories() as i64);
+        match outcome {
+            Outcome::New(_) => metrics.articles_ingested.inc(),
+            Outcome::Copy { .. } => metrics.copies_merged.inc(),
+            Outcome::Edited { .. } => metrics.articles_edited.inc(),
+            Outcome::Nothing => 0,
+        };
         if let Some(article) = reload
             && to_index.send(article).await.is_err()
         {

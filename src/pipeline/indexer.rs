@@ -8,6 +8,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 
+use super::retention::Deletion;
 use super::{CATCH_UP_BATCH, PipelineError, WRITER_MEMORY};
 use crate::config::IndexConfig;
 use crate::index::{ArticleWriter, SearchIndex};
@@ -77,11 +78,13 @@ pub async fn rebuild_index(index: &SearchIndex, store: Arc<Store>) -> Result<usi
 
 /// The only holder of the index writer: adds stored articles and commits every
 /// `commit_docs` documents or `commit_interval` after the first uncommitted one, and at the end.
-/// After each commit the store records what the index now holds.
+/// After each commit the store records what the index now holds. Retention's deletions are
+/// committed at once, then answered.
 pub(super) async fn index_stage(
     mut writer: ArticleWriter,
     store: Arc<Store>,
     mut stored: mpsc::Receiver<Article>,
+    mut deletes: mpsc::Receiver<Deletion>,
     config: IndexConfig,
 ) -> Result<(), PipelineError> {
     let mut deadline: Option<tokio::time::Instant> = None;
@@ -95,6 +98,13 @@ pub(super) async fn index_stage(
                 if commit_at.is_some() => {
                 writer = commit(writer, &store).await?;
                 deadline = None;
+                continue;
+            }
+            Some(deletion) = deletes.recv() => {
+                writer.delete(&deletion.ids);
+                writer = commit(writer, &store).await?;
+                deadline = None;
+                let _ = deletion.done.send(());
                 continue;
             }
             _ = sweep.tick() => {

@@ -14,6 +14,7 @@ use crate::config::{Config, SiteRule};
 use crate::dedup::canonical_url;
 use crate::extract::{SiteRules, extract_with, html_to_text, sanitize_html};
 use crate::fetch::HttpClient;
+use crate::metrics::{self, FetchKind};
 use crate::model::{Article, PendingItem, TextSource};
 
 /// Page text shorter than this is a teaser when the feed's own text is longer.
@@ -96,7 +97,10 @@ async fn build_article(
 ) -> Extracted {
     let item = &pending.item;
     let page = match &item.link {
-        Some(link) => match http.get_page(link).await {
+        Some(link) => match metrics::global()
+            .observe_fetch(FetchKind::Page, http.get_page(link))
+            .await
+        {
             Ok(page) => {
                 let url = page.url.clone();
                 let settings = settings.clone();

@@ -13,6 +13,7 @@ mod dedup;
 mod indexer;
 mod ingest;
 mod poll;
+mod retention;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -34,6 +35,7 @@ pub use indexer::rebuild_index;
 use indexer::{catch_up_index, index_stage};
 use ingest::{Extracted, PageSettings, page_stage};
 use poll::Pollers;
+use retention::{DELETE_QUEUE, Deletion, retention_task};
 
 /// Items found by pollers, waiting for a page worker. Small: items are already safe in SQLite,
 /// the queue only has to keep the workers busy.
@@ -158,11 +160,18 @@ pub async fn run(
     let (item_tx, item_rx) = mpsc::channel::<PendingItem>(ITEM_QUEUE);
     let (article_tx, article_rx) = mpsc::channel::<Extracted>(ARTICLE_QUEUE);
     let (stored_tx, stored_rx) = mpsc::channel::<Article>(INDEX_QUEUE);
+    // Retention's deletions to the indexer (the only writer); the retention task sends.
+    let (delete_tx, delete_rx) = mpsc::channel::<Deletion>(DELETE_QUEUE);
+    let metrics = crate::metrics::global();
+    metrics.watch_queue("items", &item_tx);
+    metrics.watch_queue("articles", &article_tx);
+    metrics.watch_queue("index", &stored_tx);
 
     let indexer = tokio::spawn(index_stage(
         writer,
         services.store.clone(),
         stored_rx,
+        delete_rx,
         config.index.clone(),
     ));
     let storer = tokio::spawn(store_stage(
@@ -208,6 +217,10 @@ pub async fn run(
             });
         }
         Mode::Daemon => {
+            if let Some(keep) = config.retention {
+                let store = services.store.clone();
+                sources.spawn(retention_task(store, keep, delete_tx, shutdown.clone()));
+            }
             for feed in &config.feeds {
                 sources.spawn(pollers.clone().poll_forever(feed.clone()));
             }

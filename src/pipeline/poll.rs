@@ -15,6 +15,7 @@ use tracing::{debug, info, warn};
 use super::{Report, Services, blocking, send_all};
 use crate::config::{self, FeedConfig};
 use crate::fetch::{FeedResponse, FetchError, Plan, RequestOptions, Schedule, parse_feed_with};
+use crate::metrics::{self, FetchKind};
 use crate::model::{FeedState, PendingItem};
 use crate::store::{FeedSchedule, Poll, StoreError};
 
@@ -124,11 +125,14 @@ impl Pollers {
             user_agent: feed.user_agent.as_deref(),
             headers: &feed.headers,
         };
-        let response = self
+        let fetch = self
             .services
             .http
-            .get_feed(&fetch_url, &validators, options)
+            .get_feed(&fetch_url, &validators, options);
+        let response = metrics::global()
+            .observe_fetch(FetchKind::Feed, fetch)
             .await?;
+        metrics::global().feed_error_streak(&feed.url, 0);
         let (FeedResponse::NotModified { moved_to, .. } | FeedResponse::Body { moved_to, .. }) =
             &response;
         if let Some(to) = moved_to.clone() {
@@ -209,6 +213,7 @@ impl Pollers {
                 warn!(feed = %feed.url, error = %e, "cannot record feed failure");
                 stored.map_or(1, |s| s.error_streak + 1)
             });
+        metrics::global().feed_error_streak(&feed.url, streak);
         let interval = self.schedule.interval(feed.interval, &[]);
         let plan = match error {
             PollError::Fetch(fetch) => {

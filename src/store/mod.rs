@@ -4,6 +4,7 @@
 
 mod articles;
 mod feeds;
+mod retention;
 mod schema;
 mod stories;
 
@@ -71,6 +72,15 @@ impl Store {
     /// Whether articles were marked for indexing again since the last call.
     pub fn take_reindex_wanted(&self) -> bool {
         self.reindex_wanted.swap(false, Ordering::Relaxed)
+    }
+
+    /// Whether the database answers a trivial query (readiness).
+    pub fn check(&self) -> Result<(), StoreError> {
+        self.conn()
+            .query_row("SELECT count(*) FROM sqlite_schema", [], |r| {
+                r.get::<_, i64>(0)
+            })?;
+        Ok(())
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {

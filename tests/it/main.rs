@@ -7,6 +7,7 @@ mod feeds_cli;
 mod feeds_opml;
 mod fetching;
 mod ingest;
+mod ops;
 mod publisher;
 mod search_api;
 mod server;

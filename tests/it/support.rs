@@ -121,6 +121,14 @@ impl Workspace {
             .stdin(Stdio::null())
             .env_remove("NEWSD_CONFIG")
             .env_remove("NEWSD_DATA_DIR")
+            .env_remove("NEWSD_LISTEN")
+            .env_remove("NEWSD_LOG_FORMAT")
+            .env_remove("NEWSD_FEEDS_FILE")
+            .env_remove("NEWSD_SHUTDOWN_TIMEOUT")
+            .env_remove("NEWSD_RETENTION_DAYS")
+            .env_remove("NOTIFY_SOCKET")
+            .env_remove("WATCHDOG_USEC")
+            .env_remove("WATCHDOG_PID")
             .env_remove("RUST_LOG")
             .env("NO_COLOR", "1")
             .env("NO_PROXY", "127.0.0.1,localhost")
@@ -140,7 +148,13 @@ impl Workspace {
 
     /// Runs a one-shot command to completion (or kills it at the deadline and fails the test).
     pub fn run(&self, args: &[&str]) -> Output {
+        self.run_with_env(args, &[])
+    }
+
+    /// [`run`](Self::run) with extra environment variables.
+    pub fn run_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
         let mut command = self.command(args);
+        command.envs(env.iter().copied());
         command.stdout(Stdio::piped()).stderr(Stdio::piped());
         let shown = format!("newsd {}", args.join(" "));
         let child = command.spawn().expect("spawn newsd");
@@ -200,7 +214,14 @@ impl Workspace {
 
     /// Starts `newsd run` and waits until it reports its listener.
     pub fn start_daemon(&self) -> Daemon {
-        Daemon::start(self.command(&["run"]))
+        self.start_daemon_with_env(&[])
+    }
+
+    /// [`start_daemon`](Self::start_daemon) with extra environment variables.
+    pub fn start_daemon_with_env(&self, env: &[(&str, &str)]) -> Daemon {
+        let mut command = self.command(&["run"]);
+        command.envs(env.iter().copied());
+        Daemon::start(command)
     }
 }
 
