@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Article-extraction speed, one thread, over the dev corpus: newsd (`inspect pages`, median of
-# three runs) beside trafilatura (pip-installed into a venv here) on the same pages in the same
-# run. Pages are gunzipped first so that neither side pays for decompression; both are pinned
-# to one CPU. Prints pages/s and MB/s of raw HTML, then both quality scores.
+# three runs) beside its peers on the same pages in the same run: trafilatura (pip-installed
+# into a venv here), dom_smoothie and rs-trafilatura (bench/peers, a crate of their own) and
+# Readability.js (npm-installed with jsdom into target/bench-node). Pages are gunzipped first
+# so that no one pays for decompression; all are pinned to one CPU. Prints pages/s, then each
+# one's quality scores and a summary of titles and bylines over all pages that have them.
 # Usage: bench/extract.sh [CORPUS_DIR]   (default ../shared/corpus/extraction)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,7 +57,37 @@ fi
 $pin "$venv/bin/python" bench/extract_trafilatura.py "$corpus/truth.jsonl" > "$work/trafilatura.jsonl" 2> "$work/trafilatura.err"
 grep '^trafilatura' "$work/trafilatura.err"
 
-for who in newsd trafilatura; do
-  echo "== $who quality"
-  python3 "$scorer" --truth "$corpus/truth.jsonl" --pred "$work/$who.jsonl"
+CARGO_TARGET_DIR=target/peers cargo build --release --quiet --manifest-path bench/peers/Cargo.toml
+for peer in dom_smoothie rs_trafilatura; do
+  $pin target/peers/release/extract-peers "$peer" "$work/manifest.jsonl" > "$work/$peer.jsonl"
 done
+node_dir=target/bench-node
+if [ ! -d "$node_dir/node_modules/@mozilla/readability" ] || [ ! -d "$node_dir/node_modules/jsdom" ]; then
+  mkdir -p "$node_dir"
+  (cd "$node_dir" && { [ -f package.json ] || npm init -y >/dev/null; } \
+    && npm install --silent @mozilla/readability@0.6.0 jsdom@26)
+fi
+NODE_PATH="$node_dir/node_modules" $pin node bench/peers/readability.mjs "$work/manifest.jsonl" \
+  > "$work/readability.jsonl"
+
+summary=()
+for who in newsd trafilatura dom_smoothie rs_trafilatura readability; do
+  echo "== $who quality"
+  python3 "$scorer" --truth "$corpus/truth.jsonl" --pred "$work/$who.jsonl" --per-page "$work/$who.tsv"
+  summary+=("$who" "$work/$who.tsv")
+done
+echo "== titles and bylines over every page whose truth has one (exact match)"
+python3 - "${summary[@]}" <<'PY'
+import csv, sys
+args = sys.argv[1:]
+for who, path in zip(args[::2], args[1::2]):
+    counts = {"title_ok": [0, 0], "byline_ok": [0, 0], "published_ok": [0, 0]}
+    with open(path) as f:
+        for row in csv.DictReader(f, delimiter="\t"):
+            for key, c in counts.items():
+                if row.get(key) not in (None, ""):
+                    c[0] += int(row[key])
+                    c[1] += 1
+    print("%-15s" % who, "  ".join("%s=%.3f (%d/%d)" % (k[:-3], c[0] / max(c[1], 1), c[0], c[1])
+                                    for k, c in counts.items()))
+PY
