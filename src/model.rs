@@ -4,6 +4,25 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+/// Longest title kept, in characters: a feed or a page may put a megabyte in its title.
+pub const MAX_TITLE_CHARS: usize = 500;
+
+/// Cuts `title` to [`MAX_TITLE_CHARS`], at a space when there is one near the end, and marks
+/// the cut with an ellipsis.
+pub fn clip_title(title: &mut String) {
+    let Some((cut, _)) = title.char_indices().nth(MAX_TITLE_CHARS) else {
+        return;
+    };
+    let near_end = |at: &usize| title[*at..cut].chars().count() < MAX_TITLE_CHARS / 10;
+    let cut = title[..cut]
+        .rfind(char::is_whitespace)
+        .filter(near_end)
+        .unwrap_or(cut);
+    title.truncate(cut);
+    title.truncate(title.trim_end().len());
+    title.push('…');
+}
+
 /// One entry of a feed, as the feed parser found it. `key` identifies it within its feed: the
 /// item's GUID, else its link.
 #[derive(Debug, Clone, PartialEq)]
@@ -227,4 +246,23 @@ pub struct SearchHit {
     pub more_sources: Vec<String>,
     /// Other outlets that published a copy of this article.
     pub copies: Vec<ArticleSource>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_titles_are_clipped_at_a_word() {
+        let mut short = "A normal headline".to_owned();
+        clip_title(&mut short);
+        assert_eq!(short, "A normal headline");
+        let mut long = "Endless headline ".repeat(10_000);
+        clip_title(&mut long);
+        assert!(long.chars().count() <= MAX_TITLE_CHARS + 1, "{long}");
+        assert!(long.ends_with("headline…"), "{long}");
+        let mut one_word = "é".repeat(10_000);
+        clip_title(&mut one_word);
+        assert_eq!(one_word.chars().count(), MAX_TITLE_CHARS + 1);
+    }
 }

@@ -19,6 +19,7 @@ pub use feeds_edit::{AddReport, NewFeed, add_feed, add_feeds, remove_feed, repla
 pub use opml::{NotOpml, Opml, parse_opml, write_opml};
 
 use crate::dedup::{ClusterConfig, CopyConfig};
+use ipnet::IpNet;
 use raw::RawConfig;
 use toml::Spanned;
 
@@ -118,6 +119,8 @@ pub struct FetchConfig {
     pub max_feed_bytes: u64,
     pub max_page_bytes: u64,
     pub max_redirects: usize,
+    /// Networks fetched from despite the SSRF guard (loopback, private, link-local, ...).
+    pub allow_addresses: Vec<IpNet>,
 }
 
 /// Batching of index commits.
@@ -157,6 +160,7 @@ impl Default for FetchConfig {
             max_feed_bytes: 16 * 1024 * 1024,
             max_page_bytes: 16 * 1024 * 1024,
             max_redirects: 10,
+            allow_addresses: Vec::new(),
         }
     }
 }
@@ -168,6 +172,15 @@ impl Default for IndexConfig {
             commit_interval: Duration::from_secs(5),
         }
     }
+}
+
+/// An `allow_addresses` entry: a network (`10.0.0.0/8`, `fd00::/8`) or one address
+/// (`127.0.0.1`, `::1`).
+fn parse_network(text: &str) -> Option<IpNet> {
+    let text = text.trim();
+    text.parse::<IpNet>()
+        .ok()
+        .or_else(|| text.parse::<std::net::IpAddr>().ok().map(IpNet::from))
 }
 
 /// Checks `[[site]]` rules: a host, and CSS selectors that parse.
@@ -352,6 +365,22 @@ impl Config {
             max_feed_bytes: f.max_feed_bytes.unwrap_or(defaults.max_feed_bytes),
             max_page_bytes: f.max_page_bytes.unwrap_or(defaults.max_page_bytes),
             max_redirects: f.max_redirects.unwrap_or(defaults.max_redirects),
+            allow_addresses: f
+                .allow_addresses
+                .into_iter()
+                .map(|entry| {
+                    parse_network(entry.get_ref()).ok_or_else(|| {
+                        invalid(
+                            entry.span(),
+                            "allow_addresses",
+                            format!(
+                                "`{}` is not an IP address or network (CIDR, such as 10.0.0.0/8)",
+                                entry.get_ref()
+                            ),
+                        )
+                    })
+                })
+                .collect::<Result<_, _>>()?,
         };
         let index = IndexConfig {
             commit_docs: positive(
@@ -494,6 +523,34 @@ mod tests {
         let err = Config::load_without_env(&path).unwrap_err().to_string();
         assert!(err.contains("newsd.toml:1:"), "{err}");
         assert!(err.contains("key `listen`"), "{err}");
+    }
+
+    #[test]
+    fn allow_addresses_take_networks_and_single_addresses() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "feeds.toml", "");
+        let path = write(
+            dir.path(),
+            "newsd.toml",
+            "[fetch]\nallow_addresses = [\"127.0.0.0/8\", \"::1\", \" 10.1.2.3 \"]\n",
+        );
+        let config = Config::load_without_env(&path).unwrap();
+        let shown: Vec<String> = config
+            .fetch
+            .allow_addresses
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(shown, ["127.0.0.0/8", "::1/128", "10.1.2.3/32"]);
+        let path = write(
+            dir.path(),
+            "newsd.toml",
+            "[fetch]\ntimeout = \"5s\"\nallow_addresses = [\n  \"127.0.0.1\",\n  \"localhost\",\n]\n",
+        );
+        let err = Config::load_without_env(&path).unwrap_err().to_string();
+        assert!(err.contains("newsd.toml:5:"), "{err}");
+        assert!(err.contains("key `allow_addresses`"), "{err}");
+        assert!(err.contains("`localhost` is not an IP address"), "{err}");
     }
 
     #[test]

@@ -65,6 +65,9 @@ pub(crate) struct RawFetch {
     pub max_feed_bytes: Option<u64>,
     pub max_page_bytes: Option<u64>,
     pub max_redirects: Option<usize>,
+    /// IPs or CIDR networks the SSRF guard lets through.
+    #[serde(default)]
+    pub allow_addresses: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

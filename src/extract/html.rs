@@ -72,7 +72,8 @@ pub fn sanitize_html(html: &str, base: &str) -> String {
         Ok(base) => builder.url_relative(UrlRelative::RewriteWithBase(base)),
         Err(_) => builder.url_relative(UrlRelative::Deny),
     };
-    collapse_blank_lines(&builder.clean(html).to_string())
+    let html = super::nesting::cap_nesting(html);
+    collapse_blank_lines(&builder.clean(&html).to_string())
 }
 
 /// `root`'s subtree as sanitized HTML, URLs resolved against `base`, without the blocks that

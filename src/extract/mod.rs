@@ -2,9 +2,10 @@
 //! navigation and "related" blocks, and the metadata a page declares. Second stage of the flow,
 //! after the page fetch; CPU-bound, so the pipeline runs it on the blocking pool.
 //!
-//! The page is parsed once (html5ever, via `dom_query`): metadata is read first, boilerplate is
-//! pruned by general rules (and per-site rules), `dom_smoothie` (a Readability.js port) picks
-//! the article subtree, which is cleaned again and rendered as paragraphs and as sanitized HTML.
+//! The page is parsed once (html5ever, via `dom_query`) after its nesting is capped
+//! (`nesting.rs`): metadata is read first, boilerplate is pruned by general rules (and per-site
+//! rules), `dom_smoothie` (a Readability.js port) picks the article subtree, which is cleaned
+//! again and rendered as paragraphs and as sanitized HTML.
 
 mod charset;
 mod clean;
@@ -12,6 +13,7 @@ mod html;
 mod lang;
 mod lead;
 mod metadata;
+mod nesting;
 mod site;
 #[cfg(test)]
 mod tests;
@@ -28,7 +30,7 @@ pub use html::sanitize_html;
 pub use site::SiteRules;
 pub use text::html_to_text;
 
-use crate::model::ExtractedPage;
+use crate::model::{ExtractedPage, clip_title};
 
 /// Bytes of a page that are read; the rest is cut (html5ever closes what is open).
 pub const MAX_PAGE_BYTES: usize = 3 * 1024 * 1024;
@@ -64,9 +66,13 @@ pub fn extract_with(
 ) -> ExtractedPage {
     let started = Instant::now();
     let bytes = &bytes[..bytes.len().min(MAX_PAGE_BYTES)];
-    let html = decode_html(bytes, content_type);
-    let doc = Document::from(html.as_str());
-    let meta = metadata::read(&doc, url);
+    let decoded = decode_html(bytes, content_type);
+    let html = nesting::cap_nesting(&decoded);
+    let doc = Document::from(&*html);
+    let mut meta = metadata::read(&doc, url);
+    if let Some(title) = &mut meta.title {
+        clip_title(title);
+    }
     let mut page = ExtractedPage {
         title: meta.title,
         author: (!meta.authors.is_empty()).then(|| meta.authors.join(", ")),

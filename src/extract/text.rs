@@ -464,7 +464,7 @@ pub fn html_to_text(fragment: &str) -> String {
     if !fragment.contains('<') && !fragment.contains('&') {
         return normalize(fragment);
     }
-    let doc = Document::fragment(fragment);
+    let doc = Document::fragment(&*super::nesting::cap_nesting(fragment));
     normalize(&doc.root().text())
 }
 

@@ -1,6 +1,7 @@
 //! The HTTP client shared by feed and page fetches: one connection pool, per-host politeness,
 //! timeouts, redirects followed by hand (so a permanent move of a feed is noticed), conditional
-//! GET for feeds, `Retry-After`, bot-challenge pages, and a hard cap on the decompressed body.
+//! GET for feeds, `Retry-After`, bot-challenge pages, a hard cap on the decompressed body, and
+//! the SSRF guard on every hop ([`guard`](super::guard)).
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -13,6 +14,7 @@ use reqwest::{RequestBuilder, Response, StatusCode};
 use url::Url;
 
 use super::FetchError;
+use super::guard::{AddressGuard, GuardedResolver};
 use super::politeness::{HostLimiter, HostPermit};
 use crate::config::FetchConfig;
 use crate::model::Validators;
@@ -73,6 +75,8 @@ pub struct Page {
 pub struct HttpClient {
     client: reqwest::Client,
     limiter: Arc<HostLimiter>,
+    /// Checks literal-IP URLs; names are checked by the client's resolver with the same list.
+    guard: AddressGuard,
     max_feed_bytes: u64,
     max_page_bytes: u64,
     max_redirects: usize,
@@ -88,7 +92,9 @@ struct Fetched {
 
 impl HttpClient {
     pub fn new(config: &FetchConfig) -> Result<Self, FetchError> {
+        let guard = AddressGuard::new(&config.allow_addresses);
         let client = reqwest::Client::builder()
+            .dns_resolver(GuardedResolver::new(guard.clone()))
             .user_agent(&config.user_agent)
             .timeout(config.timeout)
             .connect_timeout(config.connect_timeout.min(config.timeout))
@@ -100,6 +106,7 @@ impl HttpClient {
                 config.per_host_concurrency,
                 config.per_host_gap,
             )),
+            guard,
             max_feed_bytes: config.max_feed_bytes,
             max_page_bytes: config.max_page_bytes,
             max_redirects: config.max_redirects,
@@ -175,7 +182,7 @@ impl HttpClient {
     }
 
     /// Sends a GET built by `build`, following up to `max_redirects` redirects, each request
-    /// waiting for its host's turn.
+    /// checked by the guard and waiting for its host's turn.
     async fn get(
         &self,
         url: &str,
@@ -184,6 +191,12 @@ impl HttpClient {
         let mut url = Url::parse(url).map_err(|e| FetchError::InvalidUrl(format!("{url}: {e}")))?;
         let mut all_permanent = true;
         for hop in 0..=self.max_redirects {
+            // reqwest does not ask the resolver about a literal address: check it here.
+            match url.host() {
+                Some(url::Host::Ipv4(ip)) => self.guard.check(ip.into())?,
+                Some(url::Host::Ipv6(ip)) => self.guard.check(ip.into())?,
+                Some(url::Host::Domain(_)) | None => {}
+            }
             let host = url.host_str().unwrap_or_default().to_owned();
             let permit = self.limiter.acquire(&host).await;
             let response = build(self.client.get(url.clone())).send().await?;
@@ -346,6 +359,22 @@ mod tests {
         let h = headers(&[("cache-control", "public, max-age=600, must-revalidate")]);
         assert_eq!(max_age(&h), Some(Duration::from_secs(600)));
         assert_eq!(max_age(&headers(&[("cache-control", "no-cache")])), None);
+    }
+
+    #[tokio::test]
+    async fn reserved_addresses_are_refused_before_any_connection() {
+        let client = HttpClient::new(&FetchConfig::default()).unwrap();
+        for url in [
+            "http://127.0.0.1:9/feed.xml",
+            "http://[::1]:9/",
+            "http://[::ffff:10.0.0.1]/",
+            "http://169.254.169.254/latest/meta-data/",
+            "http://2130706433/",
+            "http://localhost:9/",
+        ] {
+            let error = client.get_page(url).await.unwrap_err();
+            assert!(matches!(error, FetchError::Refused(_)), "{url}: {error:?}");
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod discover;
 mod entry;
 #[cfg(test)]
 mod golden;
+mod guard;
 mod hints;
 mod http;
 mod json;
@@ -19,6 +20,7 @@ mod schedule;
 
 pub use discover::{Candidate, Discovery, discover};
 pub use entry::FeedFormat;
+pub use guard::{Refused, Reserved};
 pub use http::{CacheHints, FeedResponse, HttpClient, Page, RequestOptions};
 pub use parse::{EntryDetails, ParsedFeed, parse_feed, parse_feed_with};
 pub use politeness::{HostLimiter, HostPermit};
@@ -53,6 +55,9 @@ pub enum FetchError {
     TooLarge { limit: u64 },
     #[error("not a feed: {0}")]
     Parse(String),
+    /// The SSRF guard: the address (resolved or literal) is loopback, private, link-local, ...
+    #[error(transparent)]
+    Refused(#[from] Refused),
 }
 
 impl FetchError {
@@ -69,7 +74,8 @@ impl FetchError {
             | FetchError::TooLarge { .. }
             | FetchError::TooManyRedirects(_)
             | FetchError::InvalidUrl(_)
-            | FetchError::Parse(_) => false,
+            | FetchError::Parse(_)
+            | FetchError::Refused(_) => false,
         }
     }
 }
@@ -80,9 +86,13 @@ impl From<reqwest::Error> for FetchError {
             return FetchError::Timeout;
         }
         // reqwest's top-level message is generic ("error sending request"); the cause says why.
+        // A refusal by the guard's resolver is somewhere down the chain of causes.
         let mut message = e.to_string();
         let mut source = std::error::Error::source(&e);
         while let Some(cause) = source {
+            if let Some(refused) = cause.downcast_ref::<Refused>() {
+                return FetchError::Refused(refused.clone());
+            }
             message.push_str(": ");
             message.push_str(&cause.to_string());
             source = cause.source();

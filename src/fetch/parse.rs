@@ -14,7 +14,11 @@ use feed_rs::parser::{ParseErrorKind, ParseFeedError};
 
 use super::entry::{self, FeedFormat};
 use super::{FetchError, dates, decode, hints, json, repair};
-use crate::model::FeedItem;
+use crate::model::{FeedItem, clip_title};
+
+/// Items read from one feed document; the rest are dropped with a warning. A feed with more is
+/// an archive dump or an attack, and each item may cost a page fetch.
+pub const MAX_ITEMS: usize = 1_000;
 
 /// A parsed feed.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,6 +75,7 @@ fn parse_guarded(
     if json::looks_like_json(&text) {
         let mut feed = json::parse(&text, base)?;
         entry::finish(&mut feed, utf8_source);
+        bound(&mut feed, url);
         return Ok(feed);
     }
     let text: Cow<str> = match decode::rewrite_declared_encoding(&text) {
@@ -94,7 +99,23 @@ fn parse_guarded(
     parsed.min_interval = min_interval;
     parsed.repaired = repaired || root.repaired;
     entry::finish(&mut parsed, utf8_source);
+    bound(&mut parsed, url);
     Ok(parsed)
+}
+
+/// Keeps the first [`MAX_ITEMS`] items and clips titles to a sane length.
+fn bound(feed: &mut ParsedFeed, url: &str) {
+    if feed.items.len() > MAX_ITEMS {
+        tracing::warn!(feed = %url, items = feed.items.len(), kept = MAX_ITEMS, "feed has too many items, only the first are read");
+        feed.items.truncate(MAX_ITEMS);
+        feed.details.truncate(MAX_ITEMS);
+    }
+    for title in feed.items.iter_mut().filter_map(|item| item.title.as_mut()) {
+        clip_title(title);
+    }
+    if let Some(title) = &mut feed.title {
+        clip_title(title);
+    }
 }
 
 /// How many times a rejected document is repaired and parsed again before giving up.

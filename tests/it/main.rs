@@ -6,6 +6,7 @@ mod extract;
 mod feeds_cli;
 mod feeds_opml;
 mod fetching;
+mod hostile;
 mod ingest;
 mod ops;
 mod publisher;

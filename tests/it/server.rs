@@ -121,11 +121,16 @@ type Log = Arc<Mutex<Vec<Request>>>;
 /// Routes answered from another fixture file than their own (`FixtureServer::serve_instead`).
 type Aliases = Arc<Mutex<std::collections::HashMap<String, String>>>;
 
+/// A response the test makes itself (`FixtureServer::route`), given the server's base URL.
+type Handler = Arc<dyn Fn(&str) -> Response + Send + Sync>;
+type Routes = Arc<Mutex<std::collections::HashMap<String, Handler>>>;
+
 struct Site {
     root: PathBuf,
     base: String,
     log: Log,
     aliases: Aliases,
+    routes: Routes,
 }
 
 /// A running fixture server. Dropping it stops the server and its runtime.
@@ -133,6 +138,7 @@ pub struct FixtureServer {
     addr: SocketAddr,
     log: Log,
     aliases: Aliases,
+    routes: Routes,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -148,6 +154,8 @@ impl FixtureServer {
         let thread_log = Arc::clone(&log);
         let aliases: Aliases = Arc::default();
         let thread_aliases = Arc::clone(&aliases);
+        let routes: Routes = Arc::default();
+        let thread_routes = Arc::clone(&routes);
         let thread = std::thread::Builder::new()
             .name("fixture-server".into())
             .spawn(move || {
@@ -165,6 +173,7 @@ impl FixtureServer {
                         base: format!("http://{addr}"),
                         log: thread_log,
                         aliases: thread_aliases,
+                        routes: thread_routes,
                     });
                     let app = Router::new().fallback(serve).with_state(site);
                     addr_tx.send(addr).expect("report fixture server address");
@@ -182,6 +191,7 @@ impl FixtureServer {
             addr,
             log,
             aliases,
+            routes,
             stop: Some(stop_tx),
             thread: Some(thread),
         }
@@ -209,6 +219,15 @@ impl FixtureServer {
             .lock()
             .unwrap()
             .insert(path.to_owned(), instead.to_owned());
+    }
+
+    /// From now on, answers `path` with what `handler` makes (given the server's base URL): a
+    /// generated or hostile response that no fixture file holds.
+    pub fn route(&self, path: &str, handler: impl Fn(&str) -> Response + Send + Sync + 'static) {
+        self.routes
+            .lock()
+            .unwrap()
+            .insert(path.to_owned(), Arc::new(handler));
     }
 
     /// Forgets the requests seen so far.
@@ -276,6 +295,10 @@ fn respond(
             return ([(header::CONTENT_TYPE, "application/rss+xml")], GARBAGE).into_response();
         }
         _ => {}
+    }
+    let handler = site.routes.lock().unwrap().get(path).cloned();
+    if let Some(handler) = handler {
+        return handler(&site.base);
     }
     let alias = site.aliases.lock().unwrap().get(path).cloned();
     let Some(file) = file_for(&site.root, alias.as_deref().unwrap_or(path)) else {

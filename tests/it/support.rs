@@ -69,20 +69,22 @@ impl Workspace {
     pub fn with_fetch_settings(feeds_toml: &str, fetch_settings: &str) -> Workspace {
         // Defaults for the tests, unless `fetch_settings` sets the key. Every fixture feed and
         // page is on one host: without `per_host_gap = "0s"`, per-host politeness would space
-        // the requests a second apart.
+        // the requests a second apart. That host is 127.0.0.1, which the SSRF guard refuses
+        // unless it is allowed (`allow_addresses = []` sets the guard's default back).
         let sets = |key: &str| {
             fetch_settings
                 .lines()
                 .any(|line| line.trim_start().starts_with(&format!("{key} ")))
         };
         let defaults: String = [
-            ("timeout", "10s"),
-            ("default_interval", "15m"),
-            ("per_host_gap", "0s"),
+            ("timeout", "\"10s\""),
+            ("default_interval", "\"15m\""),
+            ("per_host_gap", "\"0s\""),
+            ("allow_addresses", "[\"127.0.0.0/8\"]"),
         ]
         .iter()
         .filter(|(key, _)| !sets(key))
-        .map(|(key, value)| format!("{key} = \"{value}\"\n"))
+        .map(|(key, value)| format!("{key} = {value}\n"))
         .collect();
         let dir = tempfile::tempdir().expect("create temp dir");
         let config = dir.path().join("newsd.toml");
