@@ -110,7 +110,7 @@ pub fn extract_with(
         && let Some(teaser) = meta
             .description
             .as_deref()
-            .and_then(|d| lead::shown_teaser(&Document::from(html.as_str()), d))
+            .and_then(|d| lead::shown_teaser(&Document::from(&*html), d))
             .filter(|t| t.chars().count() >= MIN_ARTICLE_CHARS)
     {
         debug!(%url, "no article on the page, only the teaser it shows");
