@@ -6,9 +6,11 @@ mod build;
 pub mod query;
 mod schema;
 mod search;
+mod snippet;
 mod writer;
 
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use tantivy::directory::MmapDirectory;
 use tantivy::{Index, IndexReader, ReloadPolicy};
@@ -17,7 +19,7 @@ use tracing::warn;
 pub use search::{Collapse, FacetCount, Facets, MAX_LIMIT, SearchRequest, SearchResults, Sort};
 pub use writer::ArticleWriter;
 
-use schema::Fields;
+use schema::{Fields, TextPair};
 
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
@@ -41,7 +43,11 @@ pub struct SearchIndex {
     /// after a commit sees it; other processes reload on every search instead.
     reader: IndexReader,
     fields: Fields,
+    populated: Arc<Mutex<Option<PopulatedPairs>>>,
 }
+
+/// The title/body pairs holding documents, and the searcher generation they were read of.
+type PopulatedPairs = (u64, Vec<TextPair>);
 
 impl SearchIndex {
     /// Opens the index in `dir`, creating it (and `dir`) if needed.
@@ -75,6 +81,7 @@ impl SearchIndex {
             index,
             reader,
             fields,
+            populated: Arc::default(),
         })
     }
 

@@ -12,12 +12,12 @@ use tantivy::aggregation::{AggregationCollector, Key};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Value};
-use tantivy::snippet::{Snippet, SnippetGenerator};
 use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
 
 use super::build::{Builder, date_range, filter};
 use super::query::{QueryError, parse};
 use super::schema::TextPair;
+use super::snippet::Snippets;
 use super::{IndexError, SearchIndex};
 use crate::entities::escape_html;
 use crate::model::SearchHit;
@@ -254,8 +254,21 @@ impl SearchIndex {
     }
 
     /// The title/body pairs with at least one document (all of them when the index is
-    /// empty, so that queries are still checked).
+    /// empty, so that queries are still checked), read once per searcher generation.
     fn populated_pairs(&self, searcher: &Searcher) -> Vec<TextPair> {
+        let generation = searcher.generation().generation_id();
+        let mut cached = self.populated.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((of, pairs)) = cached.as_ref()
+            && *of == generation
+        {
+            return pairs.clone();
+        }
+        let pairs = self.read_populated_pairs(searcher);
+        *cached = Some((generation, pairs.clone()));
+        pairs
+    }
+
+    fn read_populated_pairs(&self, searcher: &Searcher) -> Vec<TextPair> {
         let holds = |field: Field| {
             searcher.segment_readers().iter().any(|segment| {
                 segment
@@ -401,19 +414,7 @@ impl SearchIndex {
         page: Vec<Group>,
     ) -> Result<Vec<SearchHit>, IndexError> {
         let f = self.fields;
-        let mut generators: HashMap<Field, SnippetGenerator> = HashMap::new();
-        let mut snippet =
-            |field: Field, doc: &TantivyDocument, chars: usize| -> Result<Snippet, IndexError> {
-                let generator = match generators.entry(field) {
-                    std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                    std::collections::hash_map::Entry::Vacant(e) => {
-                        let mut generator = SnippetGenerator::create(searcher, query, field)?;
-                        generator.set_max_num_chars(chars);
-                        e.insert(generator)
-                    }
-                };
-                Ok(generator.snippet_from_doc(doc))
-            };
+        let mut snippets = Snippets::new(searcher, query);
         let mut hits = Vec::with_capacity(page.len());
         for group in page {
             let doc: TantivyDocument = searcher.doc(group.address)?;
@@ -422,8 +423,8 @@ impl SearchIndex {
             let pair = f.pair_for(lang.as_deref());
             let title = text(pair.title);
             let body = text(pair.body);
-            let title_snippet = snippet(pair.title, &doc, 10_000)?;
-            let body_snippet = snippet(pair.body, &doc, SNIPPET_CHARS)?;
+            let title_snippet = snippets.snippet(pair.title, &title, 10_000)?;
+            let body_snippet = snippets.snippet(pair.body, &body, SNIPPET_CHARS)?;
             let (snippet_text, snippet_html) = if body_snippet.fragment().trim().is_empty() {
                 let lead = lead(&body);
                 let html = escape_html(&lead);

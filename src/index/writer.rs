@@ -97,4 +97,15 @@ impl ArticleWriter {
         self.writer.delete_all_documents()?;
         Ok(())
     }
+
+    /// Merges the index into one segment and makes it visible (after a rebuild: every search
+    /// then looks terms up once per field rather than once per segment).
+    pub fn merge_all(&mut self) -> Result<(), IndexError> {
+        let segments = self.writer.index().searchable_segment_ids()?;
+        if segments.len() > 1 {
+            self.writer.merge(&segments).wait()?;
+        }
+        self.reader.reload()?;
+        Ok(())
+    }
 }

@@ -71,7 +71,9 @@ pub async fn rebuild_index(index: &SearchIndex, store: Arc<Store>) -> Result<usi
         writer.delete_all()?;
         writer.commit()?;
         store.mark_all_unindexed()?;
-        index_unindexed(&mut writer, &store)
+        let indexed = index_unindexed(&mut writer, &store)?;
+        writer.merge_all()?;
+        Ok(indexed)
     })
     .await?
 }
