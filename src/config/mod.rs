@@ -14,8 +14,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use error::ConfigError;
-pub use feeds::{FeedConfig, load_feeds};
-pub use feeds_edit::{AddReport, NewFeed, add_feed, add_feeds, remove_feed, replace_feed_url};
+pub use feeds::{FeedConfig, load_feeds, parse_feed_url};
+pub use feeds_edit::{
+    AddReport, FeedEntry, NewFeed, add_feed, add_feeds, put_feed, remove_feed, replace_feed_url,
+};
 pub use opml::{NotOpml, Opml, parse_opml, write_opml};
 
 use crate::dedup::{ClusterConfig, CopyConfig};
@@ -28,6 +30,8 @@ pub const DEFAULT_CONFIG_PATH: &str = "config/newsd.toml";
 pub const DATA_DIR_ENV: &str = "NEWSD_DATA_DIR";
 /// Environment variable overriding the HTTP listen address.
 pub const LISTEN_ENV: &str = "NEWSD_LISTEN";
+/// Environment variable setting the API token (it wins over `api_token`).
+pub const API_TOKEN_ENV: &str = "NEWSD_API_TOKEN";
 
 /// The daemon's validated configuration.
 #[derive(Debug, Clone)]
@@ -48,6 +52,28 @@ pub struct Config {
     pub feeds: Vec<FeedConfig>,
     /// Per-site extraction rules (`[[site]]`), in file order.
     pub sites: Vec<SiteRule>,
+    /// The bearer token of the API's state-changing endpoints; they refuse without one.
+    pub api_token: Option<ApiToken>,
+}
+
+/// A secret that `Debug` never prints.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiToken(String);
+
+impl ApiToken {
+    pub fn new(token: impl Into<String>) -> Self {
+        ApiToken(token.into())
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+impl std::fmt::Debug for ApiToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ApiToken(..)")
+    }
 }
 
 /// Where one site's article body is and what to drop from its pages (`[[site]]`).
@@ -224,6 +250,11 @@ impl Config {
                 message: format!("invalid listen address `{listen}`: {e}"),
             })?;
         }
+        if let Ok(token) = std::env::var(API_TOKEN_ENV)
+            && !token.trim().is_empty()
+        {
+            config.api_token = Some(ApiToken(token.trim().to_owned()));
+        }
         Ok(config)
     }
 
@@ -304,6 +335,14 @@ impl Config {
             ));
         }
         let sites = site_rules(raw.sites, &invalid)?;
+        let api_token = match raw.api_token {
+            Some(t) if t.get_ref().trim().is_empty() => {
+                let message =
+                    "must not be empty (leave it out to disable state-changing endpoints)";
+                return Err(invalid(t.span(), "api_token", message.into()));
+            }
+            t => t.map(|t| ApiToken(t.into_inner().trim().to_owned())),
+        };
         let dir = path.parent().unwrap_or(Path::new("."));
         let feeds_file = dir.join(raw.feeds_file.as_deref().unwrap_or("feeds.toml"));
         let feeds = load_feeds(&feeds_file)?;
@@ -318,6 +357,7 @@ impl Config {
             dedup,
             feeds,
             sites,
+            api_token,
         })
     }
 
@@ -366,6 +406,22 @@ mod tests {
         let err = Config::load_without_env(&path).unwrap_err().to_string();
         assert!(err.contains("newsd.toml:4:"), "{err}");
         assert!(err.contains("key `timeuot`"), "{err}");
+    }
+
+    #[test]
+    fn api_token_is_read_never_empty_and_never_printed() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "feeds.toml", "");
+        let path = write(dir.path(), "newsd.toml", "api_token = \"s3cret\"\n");
+        let config = Config::load_without_env(&path).unwrap();
+        assert_eq!(config.api_token, Some(ApiToken::new("s3cret")));
+        assert!(!format!("{config:?}").contains("s3cret"));
+        let path = write(dir.path(), "newsd.toml", "\napi_token = \" \"\n");
+        let err = Config::load_without_env(&path).unwrap_err().to_string();
+        assert!(
+            err.contains("newsd.toml:2:") && err.contains("key `api_token`"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -17,6 +17,8 @@ pub(crate) struct RawConfig {
     pub listen: Option<Spanned<String>>,
     #[serde(default, with = "humantime_serde")]
     pub shutdown_timeout: Option<Duration>,
+    /// Bearer token of the API's state-changing endpoints.
+    pub api_token: Option<Spanned<String>>,
     #[serde(default)]
     pub fetch: RawFetch,
     #[serde(default)]

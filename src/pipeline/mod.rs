@@ -13,6 +13,7 @@ mod dedup;
 mod indexer;
 mod ingest;
 mod poll;
+mod reload;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -34,6 +35,7 @@ pub use indexer::rebuild_index;
 use indexer::{catch_up_index, index_stage};
 use ingest::{Extracted, PageSettings, page_stage};
 use poll::Pollers;
+pub use reload::{Edit, EditError, FeedControl, FeedInbox, feed_control};
 
 /// Items found by pollers, waiting for a page worker. Small: items are already safe in SQLite,
 /// the queue only has to keep the workers busy.
@@ -81,12 +83,13 @@ impl Services {
 }
 
 /// How long the pipeline runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum Mode {
     /// Poll every feed once, drain, commit, return (`newsd fetch-once`).
     Once,
-    /// Poll every feed on its interval until shutdown (`newsd run`).
-    Daemon,
+    /// Poll every feed on its interval until shutdown (`newsd run`), following changes of the
+    /// feed list (file, SIGHUP, the inbox's API edits).
+    Daemon(FeedInbox),
 }
 
 /// Counts of what a run did.
@@ -172,11 +175,12 @@ pub async fn run(
         stored_tx,
         report.clone(),
     ));
+    let page_settings = Arc::new(PageSettings::from_config(config));
     let pages = tokio::spawn(page_stage(
         services.http.clone(),
         item_rx,
         article_tx,
-        Arc::new(PageSettings::from_config(config)),
+        page_settings.clone(),
         shutdown.clone(),
     ));
 
@@ -207,13 +211,18 @@ pub async fn run(
                     .await;
             });
         }
-        Mode::Daemon => {
-            for feed in &config.feeds {
-                sources.spawn(pollers.clone().poll_forever(feed.clone()));
-            }
+        Mode::Daemon(inbox) => {
+            sources.spawn(reload::supervise(
+                pollers.clone(),
+                page_settings,
+                config.feeds.clone(),
+                config.path.clone(),
+                inbox,
+            ));
         }
     }
-    // The pollers' tasks hold the last references, and with them the item senders.
+    // The pollers' tasks (and the reload supervisor) hold the last references, and with them
+    // the item senders.
     drop(pollers);
 
     while let Some(done) = sources.join_next().await {

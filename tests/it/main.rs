@@ -8,6 +8,7 @@ mod feeds_opml;
 mod fetching;
 mod ingest;
 mod publisher;
+mod reload;
 mod search_api;
 mod server;
 mod stories;
