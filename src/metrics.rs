@@ -332,7 +332,7 @@ impl Fetched for Page {
 fn error_outcome(error: &FetchError) -> &'static str {
     match error {
         FetchError::Timeout => "timeout",
-        // Errors added later (a refused address, say) count as plain errors until named here.
+        FetchError::Refused(_) => "refused",
         _ => "error",
     }
 }

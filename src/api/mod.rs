@@ -1,6 +1,7 @@
 //! The HTTP API and the search page: health, search, stories, articles, search feeds. Serves what the index and the store hold;
-//! it never writes.
+//! the one writer is the feed list (`admin`), behind a bearer token.
 
+mod admin;
 mod feeds;
 mod ops;
 mod search;
@@ -20,12 +21,15 @@ use tokio::net::TcpListener;
 
 use crate::index::SearchIndex;
 use crate::store::{Store, StoreError};
+pub use admin::Admin;
 
 /// What the handlers share.
 #[derive(Clone)]
 pub struct AppState {
     pub index: SearchIndex,
     pub store: Arc<Store>,
+    /// The feed list and the token of the state-changing endpoints.
+    pub admin: Admin,
 }
 
 /// The API's routes.
@@ -44,6 +48,13 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/stories", get(stories::list))
         .route("/api/v1/stories/{id}", get(stories::one))
         .route("/api/v1/articles/{id}", get(stories::article))
+        .route(
+            "/api/v1/feeds",
+            get(admin::list)
+                .post(admin::add)
+                .put(admin::replace)
+                .delete(admin::remove),
+        )
         .with_state(state)
         .layer(tower_http::trace::TraceLayer::new_for_http())
 }

@@ -20,6 +20,8 @@ pub(super) async fn run(config: &Config, listen: Option<SocketAddr>) -> anyhow::
     let services = Services::open(config)?;
     let shutdown = CancellationToken::new();
     cancel_on_signal(shutdown.clone());
+    // Before the listener is reported: from here on SIGHUP reloads the feed list.
+    let (feeds, inbox) = pipeline::feed_control();
     let listen = listen.unwrap_or(config.listen);
     let listener = TcpListener::bind(listen)
         .await
@@ -32,6 +34,10 @@ pub(super) async fn run(config: &Config, listen: Option<SocketAddr>) -> anyhow::
     let state = crate::api::AppState {
         index: services.index.clone(),
         store: services.store.clone(),
+        admin: crate::api::Admin {
+            feeds: Some(feeds),
+            token: config.api_token.clone(),
+        },
     };
     let api = tokio::spawn(crate::api::serve(
         listener,
@@ -46,7 +52,7 @@ pub(super) async fn run(config: &Config, listen: Option<SocketAddr>) -> anyhow::
         tokio::time::sleep(config.shutdown_timeout).await;
     };
     tokio::select! {
-        done = pipeline::run(config, &services, Mode::Daemon, shutdown.clone()) => { done?; }
+        done = pipeline::run(config, &services, Mode::Daemon(inbox), shutdown.clone()) => { done?; }
         () = deadline => {
             warn!(timeout = ?config.shutdown_timeout, "shutdown deadline passed, stopping without draining");
         }

@@ -84,7 +84,7 @@ pub(super) fn parse_feeds(path: &Path, source: &str) -> Result<Vec<FeedConfig>, 
 }
 
 /// Parses an http(s) feed URL.
-pub(super) fn parse_feed_url(text: &str) -> Result<Url, String> {
+pub fn parse_feed_url(text: &str) -> Result<Url, String> {
     let url = Url::parse(text.trim()).map_err(|e| format!("invalid URL `{text}`: {e}"))?;
     match url.scheme() {
         "http" | "https" if url.host_str().is_some() => Ok(url),

@@ -2,10 +2,11 @@
 //! feeds that moved permanently: the user's comments and layout survive, and every edit is
 //! validated, then written atomically (write + rename).
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
+use std::time::Duration;
 
-use toml_edit::{Array, ArrayOfTables, DocumentMut, Item, Table, value};
+use toml_edit::{Array, ArrayOfTables, DocumentMut, InlineTable, Item, Table, value};
 
 use super::error::ConfigError;
 use super::feeds::{FeedConfig, load_feeds, parse_feed_url, parse_feeds};
@@ -79,6 +80,101 @@ pub fn remove_feed(path: &Path, url: &str) -> Result<FeedConfig, ConfigError> {
         .into_iter()
         .nth(position)
         .expect("position came from this list"))
+}
+
+/// Every setting of one feed, as the HTTP API gives them to [`put_feed`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FeedEntry {
+    pub url: String,
+    pub name: Option<String>,
+    pub tags: Vec<String>,
+    pub interval: Option<Duration>,
+    pub user_agent: Option<String>,
+    pub headers: BTreeMap<String, String>,
+}
+
+/// Writes `entry` to the list at `path`, keeping the file's comments: in place of the listed
+/// feed with its URL (that feed's comments and URL kept, every other setting replaced), else
+/// appended. Returns the feed as the list now holds it.
+pub fn put_feed(path: &Path, entry: &FeedEntry) -> Result<FeedConfig, ConfigError> {
+    let other = |message: String| ConfigError::Other {
+        path: path.to_owned(),
+        message,
+    };
+    let url = parse_feed_url(&entry.url).map_err(other)?.to_string();
+    let (mut doc, feeds) = read_document(path)?;
+    let not_tables = || other("`feed` is not an array of tables ([[feed]])".into());
+    match feeds.iter().position(|f| f.url == url) {
+        Some(position) => {
+            let Some(Item::ArrayOfTables(list)) = doc.get_mut("feed") else {
+                return Err(not_tables());
+            };
+            let table = list
+                .get_mut(position)
+                .expect("position came from this list");
+            set_settings(table, entry);
+        }
+        None => {
+            let mut table = Table::new();
+            table.insert("url", value(&url));
+            set_settings(&mut table, entry);
+            keep_comments_on_top(&mut doc, &mut table);
+            let empty = Item::ArrayOfTables(ArrayOfTables::new());
+            match doc.entry("feed").or_insert(empty) {
+                Item::ArrayOfTables(list) => list.push(table),
+                _ => return Err(not_tables()),
+            }
+        }
+    }
+    let feeds = write_document(path, &doc)?;
+    feeds
+        .into_iter()
+        .find(|f| f.url == url)
+        .ok_or_else(|| other("the feed did not read back".into()))
+}
+
+/// Sets a feed table's keys other than `url` to `entry`'s settings; unset ones are removed.
+fn set_settings(table: &mut Table, entry: &FeedEntry) {
+    let name = entry
+        .name
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty());
+    let user_agent = entry.user_agent.as_deref().filter(|u| !u.trim().is_empty());
+    let interval = entry
+        .interval
+        .map(|i| humantime::format_duration(i).to_string());
+    let settings = [
+        ("name", name.map(value)),
+        (
+            "tags",
+            (!entry.tags.is_empty()).then(|| value(entry.tags.iter().collect::<Array>())),
+        ),
+        ("interval", interval.map(value)),
+        ("user_agent", user_agent.map(value)),
+        (
+            "headers",
+            (!entry.headers.is_empty()).then(|| {
+                value(
+                    entry
+                        .headers
+                        .iter()
+                        .map(|(k, v)| (k.as_str(), v.as_str()))
+                        .collect::<InlineTable>(),
+                )
+            }),
+        ),
+    ];
+    for (key, item) in settings {
+        match item {
+            Some(item) => {
+                table.insert(key, item);
+            }
+            None => {
+                table.remove(key);
+            }
+        }
+    }
 }
 
 /// A feed to add with [`add_feeds`], as an OPML file or a user names it.
@@ -355,6 +451,37 @@ mod tests {
             text.contains("# world news") && text.contains("name = \"France 24\""),
             "{text}"
         );
+    }
+
+    #[test]
+    fn put_feed_replaces_settings_in_place_and_appends_new_feeds() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("feeds.toml");
+        std::fs::write(&path, LIST).unwrap();
+        let entry = FeedEntry {
+            url: "https://www.france24.com/en/rss".into(),
+            name: Some("F24".into()),
+            interval: Some(Duration::from_secs(600)),
+            headers: [("X-Key".to_owned(), "k".to_owned())].into(),
+            ..FeedEntry::default()
+        };
+        let feed = put_feed(&path, &entry).unwrap();
+        assert_eq!(feed.name, "F24");
+        assert!(feed.tags.is_empty());
+        assert_eq!(feed.interval, Some(Duration::from_secs(600)));
+        assert_eq!(feed.headers, [("X-Key".to_owned(), "k".to_owned())]);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("# world news\n[[feed]]"), "{text}");
+        assert!(text.contains("interval = \"10m\""), "{text}");
+        let new = FeedEntry {
+            url: "https://b.example/rss".into(),
+            tags: vec!["x".into()],
+            ..FeedEntry::default()
+        };
+        put_feed(&path, &new).unwrap();
+        let feeds = load_feeds(&path).unwrap();
+        assert_eq!(feeds.len(), 2);
+        assert_eq!(feeds[1].tags, ["x"]);
     }
 
     #[test]

@@ -14,8 +14,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use error::ConfigError;
-pub use feeds::{FeedConfig, load_feeds};
-pub use feeds_edit::{AddReport, NewFeed, add_feed, add_feeds, remove_feed, replace_feed_url};
+pub use feeds::{FeedConfig, load_feeds, parse_feed_url};
+pub use feeds_edit::{
+    AddReport, FeedEntry, NewFeed, add_feed, add_feeds, put_feed, remove_feed, replace_feed_url,
+};
 pub use opml::{NotOpml, Opml, parse_opml, write_opml};
 
 use crate::dedup::{ClusterConfig, CopyConfig};
@@ -37,6 +39,8 @@ pub const FEEDS_FILE_ENV: &str = "NEWSD_FEEDS_FILE";
 pub const SHUTDOWN_TIMEOUT_ENV: &str = "NEWSD_SHUTDOWN_TIMEOUT";
 /// Environment variable overriding `retention_days` (a number of days, or `off`).
 pub const RETENTION_DAYS_ENV: &str = "NEWSD_RETENTION_DAYS";
+/// Environment variable setting the API token (it wins over `api_token`).
+pub const API_TOKEN_ENV: &str = "NEWSD_API_TOKEN";
 
 /// How log lines are written to stderr.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -82,6 +86,28 @@ pub struct Config {
     pub feeds: Vec<FeedConfig>,
     /// Per-site extraction rules (`[[site]]`), in file order.
     pub sites: Vec<SiteRule>,
+    /// The bearer token of the API's state-changing endpoints; they refuse without one.
+    pub api_token: Option<ApiToken>,
+}
+
+/// A secret that `Debug` never prints.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiToken(String);
+
+impl ApiToken {
+    pub fn new(token: impl Into<String>) -> Self {
+        ApiToken(token.into())
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+impl std::fmt::Debug for ApiToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ApiToken(..)")
+    }
 }
 
 /// Where one site's article body is and what to drop from its pages (`[[site]]`).
@@ -301,7 +327,8 @@ pub fn config_path(flag: Option<PathBuf>) -> PathBuf {
 impl Config {
     /// Reads and validates the config at `path` and the feed list it names. Environment
     /// overrides (`NEWSD_DATA_DIR`, `NEWSD_LISTEN`, `NEWSD_LOG_FORMAT`, `NEWSD_FEEDS_FILE`,
-    /// `NEWSD_SHUTDOWN_TIMEOUT`, `NEWSD_RETENTION_DAYS`) are applied; an empty one is unset.
+    /// `NEWSD_SHUTDOWN_TIMEOUT`, `NEWSD_RETENTION_DAYS`, `NEWSD_API_TOKEN`) are applied; an
+    /// empty one is unset.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         Self::load_with_env(path, &|name| std::env::var(name).ok())
     }
@@ -409,6 +436,18 @@ impl Config {
             ));
         }
         let sites = site_rules(raw.sites, &invalid)?;
+        let api_token = match raw.api_token {
+            Some(t) if t.get_ref().trim().is_empty() => {
+                let message =
+                    "must not be empty (leave it out to disable state-changing endpoints)";
+                return Err(invalid(t.span(), "api_token", message.into()));
+            }
+            t => t.map(|t| ApiToken(t.into_inner().trim().to_owned())),
+        };
+        let api_token = match env(API_TOKEN_ENV).filter(|t| !t.trim().is_empty()) {
+            Some(token) => Some(ApiToken(token.trim().to_owned())),
+            None => api_token,
+        };
         let dir = path.parent().unwrap_or(Path::new("."));
         let feeds_file = match env(FEEDS_FILE_ENV) {
             Some(file) => PathBuf::from(file),
@@ -465,6 +504,7 @@ impl Config {
             dedup,
             feeds,
             sites,
+            api_token,
         })
     }
 
@@ -513,6 +553,22 @@ mod tests {
         let err = Config::load_without_env(&path).unwrap_err().to_string();
         assert!(err.contains("newsd.toml:4:"), "{err}");
         assert!(err.contains("key `timeuot`"), "{err}");
+    }
+
+    #[test]
+    fn api_token_is_read_never_empty_and_never_printed() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "feeds.toml", "");
+        let path = write(dir.path(), "newsd.toml", "api_token = \"s3cret\"\n");
+        let config = Config::load_without_env(&path).unwrap();
+        assert_eq!(config.api_token, Some(ApiToken::new("s3cret")));
+        assert!(!format!("{config:?}").contains("s3cret"));
+        let path = write(dir.path(), "newsd.toml", "\napi_token = \" \"\n");
+        let err = Config::load_without_env(&path).unwrap_err().to_string();
+        assert!(
+            err.contains("newsd.toml:2:") && err.contains("key `api_token`"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -21,6 +21,8 @@ pub(crate) struct RawConfig {
     pub log_format: Option<Spanned<String>>,
     /// Articles older than this many days are pruned; absent: kept forever.
     pub retention_days: Option<Spanned<u32>>,
+    /// Bearer token of the API's state-changing endpoints.
+    pub api_token: Option<Spanned<String>>,
     #[serde(default)]
     pub fetch: RawFetch,
     #[serde(default)]

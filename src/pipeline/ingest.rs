@@ -2,7 +2,7 @@
 //! own text) on the blocking pool, `page_workers` at a time.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use chrono::Utc;
 use tokio::sync::{Semaphore, mpsc};
@@ -26,8 +26,9 @@ pub(super) struct PageSettings {
     pub workers: usize,
     /// `[[site]]` extraction rules.
     pub sites: Vec<SiteRule>,
-    /// Each feed's tags, by feed URL; its articles carry them.
-    pub tags: HashMap<String, Vec<String>>,
+    /// Each feed's tags, by feed URL; its articles carry them. Replaced when the feed list
+    /// reloads; a plain `RwLock`, never held across an `.await`.
+    pub tags: RwLock<HashMap<String, Vec<String>>>,
 }
 
 impl PageSettings {
@@ -35,11 +36,13 @@ impl PageSettings {
         PageSettings {
             workers: config.fetch.page_workers,
             sites: config.sites.clone(),
-            tags: config
-                .feeds
-                .iter()
-                .map(|feed| (feed.url.clone(), feed.tags.clone()))
-                .collect(),
+            tags: RwLock::new(
+                config
+                    .feeds
+                    .iter()
+                    .map(|feed| (feed.url.clone(), feed.tags.clone()))
+                    .collect(),
+            ),
         }
     }
 }
@@ -165,6 +168,8 @@ async fn build_article(
         summary,
         tags: settings
             .tags
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .get(&pending.feed_url)
             .cloned()
             .unwrap_or_default(),

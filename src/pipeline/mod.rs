@@ -13,6 +13,7 @@ mod dedup;
 mod indexer;
 mod ingest;
 mod poll;
+mod reload;
 mod retention;
 
 use std::sync::Arc;
@@ -35,6 +36,7 @@ pub use indexer::rebuild_index;
 use indexer::{catch_up_index, index_stage};
 use ingest::{Extracted, PageSettings, page_stage};
 use poll::Pollers;
+pub use reload::{Edit, EditError, FeedControl, FeedInbox, feed_control};
 use retention::{DELETE_QUEUE, Deletion, retention_task};
 
 /// Items found by pollers, waiting for a page worker. Small: items are already safe in SQLite,
@@ -83,12 +85,13 @@ impl Services {
 }
 
 /// How long the pipeline runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum Mode {
     /// Poll every feed once, drain, commit, return (`newsd fetch-once`).
     Once,
-    /// Poll every feed on its interval until shutdown (`newsd run`).
-    Daemon,
+    /// Poll every feed on its interval until shutdown (`newsd run`), following changes of the
+    /// feed list (file, SIGHUP, the inbox's API edits).
+    Daemon(FeedInbox),
 }
 
 /// Counts of what a run did.
@@ -181,11 +184,12 @@ pub async fn run(
         stored_tx,
         report.clone(),
     ));
+    let page_settings = Arc::new(PageSettings::from_config(config));
     let pages = tokio::spawn(page_stage(
         services.http.clone(),
         item_rx,
         article_tx,
-        Arc::new(PageSettings::from_config(config)),
+        page_settings.clone(),
         shutdown.clone(),
     ));
 
@@ -216,17 +220,22 @@ pub async fn run(
                     .await;
             });
         }
-        Mode::Daemon => {
+        Mode::Daemon(inbox) => {
             if let Some(keep) = config.retention {
                 let store = services.store.clone();
                 sources.spawn(retention_task(store, keep, delete_tx, shutdown.clone()));
             }
-            for feed in &config.feeds {
-                sources.spawn(pollers.clone().poll_forever(feed.clone()));
-            }
+            sources.spawn(reload::supervise(
+                pollers.clone(),
+                page_settings,
+                config.feeds.clone(),
+                config.path.clone(),
+                inbox,
+            ));
         }
     }
-    // The pollers' tasks hold the last references, and with them the item senders.
+    // The pollers' tasks (and the reload supervisor) hold the last references, and with them
+    // the item senders.
     drop(pollers);
 
     while let Some(done) = sources.join_next().await {

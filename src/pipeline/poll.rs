@@ -8,7 +8,8 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
@@ -44,9 +45,13 @@ enum PollError {
 }
 
 impl Pollers {
-    /// Daemon mode: polls `feed` whenever it is due, until shutdown or until it is dead.
-    pub async fn poll_forever(self: Arc<Self>, mut feed: FeedConfig) {
-        let mut wait = match self.stored_schedule(&feed).await {
+    /// Daemon mode: polls the feed whenever it is due, until shutdown, until it is dead, or
+    /// until it leaves the feed list (`settings` closes; a poll in flight finishes first). New
+    /// settings apply from the next poll; a fixed interval shorter than the wait left brings
+    /// the next poll forward.
+    pub async fn poll_forever(self: Arc<Self>, mut settings: watch::Receiver<FeedConfig>) {
+        let mut feed = settings.borrow_and_update().clone();
+        let wait = match self.stored_schedule(&feed).await {
             Some(s) if s.state == FeedState::Dead => {
                 info!(feed = %feed.url, "feed is gone (HTTP 410), not polling it");
                 return;
@@ -54,13 +59,33 @@ impl Pollers {
             Some(s) => s.next_poll_at.map(until).unwrap_or_default(),
             None => Duration::ZERO,
         };
+        let mut next = Instant::now() + wait;
+        let mut last_poll: Option<Instant> = None;
         loop {
             tokio::select! {
-                () = tokio::time::sleep(wait) => {}
+                biased;
                 () = self.shutdown.cancelled() => return,
+                changed = settings.changed() => {
+                    if changed.is_err() {
+                        if !self.shutdown.is_cancelled() {
+                            debug!(feed = %feed.url, "feed left the feed list, poller stops");
+                        }
+                        return;
+                    }
+                    // The poller's URL stays: it differs only after a move it followed.
+                    let url = std::mem::take(&mut feed.url);
+                    feed = settings.borrow_and_update().clone();
+                    feed.url = url;
+                    if let Some(interval) = feed.interval {
+                        next = next.min(last_poll.unwrap_or_else(Instant::now) + interval);
+                    }
+                    continue;
+                }
+                () = tokio::time::sleep_until(next) => {}
             }
+            last_poll = Some(Instant::now());
             match self.poll(&mut feed).await {
-                Some(next) => wait = next,
+                Some(wait) => next = Instant::now() + wait,
                 None => return,
             }
         }

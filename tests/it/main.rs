@@ -10,6 +10,7 @@ mod hostile;
 mod ingest;
 mod ops;
 mod publisher;
+mod reload;
 mod search_api;
 mod server;
 mod stories;

@@ -370,6 +370,16 @@ impl Daemon {
         format!("{}{path_and_query}", self.base)
     }
 
+    /// Sends `signal` (`"HUP"`, `"TERM"`, …) to the daemon with `kill`.
+    pub fn signal(&self, signal: &str) {
+        let sent = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .expect("run kill");
+        assert!(sent.success(), "kill -{signal} failed: {sent}");
+    }
+
     /// Sends SIGTERM and waits up to `within` for the process to exit; `None` if it did not.
     pub fn terminate(&mut self, within: Duration) -> Option<ExitStatus> {
         let sent = Command::new("kill")
