@@ -6,6 +6,7 @@
 //! `pipeline` wires the stages together; `api` serves search over HTTP; `cli` is the terminal.
 
 pub mod api;
+mod charset;
 pub mod cli;
 pub mod config;
 pub mod dedup;

@@ -7,7 +7,6 @@
 //! rules), `dom_smoothie` (a Readability.js port) picks the article subtree, which is cleaned
 //! again and rendered as paragraphs and as sanitized HTML.
 
-mod charset;
 mod clean;
 mod html;
 mod lang;
@@ -25,7 +24,7 @@ use dom_query::{Document, NodeRef};
 use dom_smoothie::{ParsePolicy, Readability, TextMode};
 use tracing::debug;
 
-pub use charset::decode_html;
+use crate::charset::decode_html;
 pub use html::sanitize_html;
 pub use site::SiteRules;
 pub use text::html_to_text;

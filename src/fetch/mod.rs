@@ -3,7 +3,6 @@
 //! and raw article pages out.
 
 mod dates;
-mod decode;
 mod discover;
 mod entry;
 #[cfg(test)]

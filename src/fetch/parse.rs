@@ -1,5 +1,5 @@
 //! Feed bytes → [`ParsedFeed`]: the robust layer around feed-rs. Bytes are decoded to UTF-8
-//! first ([`decode`](super::decode)), the root element is normalised and, only when feed-rs
+//! first ([`decode_xml`](crate::charset::decode_xml)), the root element is normalised and, only when feed-rs
 //! rejects the document, the XML is repaired and parsed again ([`repair`](super::repair)).
 //! JSON Feed has its own lenient reader ([`json`](super::json)). A parser panic is caught and
 //! reported as a parse error for that feed; it never takes the daemon down.
@@ -13,7 +13,8 @@ use feed_rs::model::{Feed, FeedType};
 use feed_rs::parser::{ParseErrorKind, ParseFeedError};
 
 use super::entry::{self, FeedFormat};
-use super::{FetchError, dates, decode, hints, json, repair};
+use super::{FetchError, dates, hints, json, repair};
+use crate::charset;
 use crate::model::{FeedItem, clip_title};
 
 /// Items read from one feed document; the rest are dropped with a warning. A feed with more is
@@ -68,7 +69,7 @@ fn parse_guarded(
     content_type: Option<&str>,
     url: &str,
 ) -> Result<ParsedFeed, FetchError> {
-    let decoded = decode::decode(bytes, content_type);
+    let decoded = charset::decode_xml(bytes, content_type);
     let utf8_source = decoded.encoding == encoding_rs::UTF_8;
     let text = decoded.text;
     let base = (!url.is_empty() && url::Url::parse(url).is_ok()).then_some(url);
@@ -78,7 +79,7 @@ fn parse_guarded(
         bound(&mut feed, url);
         return Ok(feed);
     }
-    let text: Cow<str> = match decode::rewrite_declared_encoding(&text) {
+    let text: Cow<str> = match charset::rewrite_declared_encoding(&text) {
         Some(rewritten) => Cow::Owned(rewritten),
         None => text,
     };

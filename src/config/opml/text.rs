@@ -19,37 +19,9 @@ pub(super) fn feed_scheme_to_http(url: &str) -> String {
     }
 }
 
-/// Bytes to text: a BOM, else the XML declaration's encoding, else UTF-8 (windows-1252 when
-/// the bytes are not UTF-8).
+/// Bytes to text, as a feed's are read (`crate::charset::decode_xml`).
 pub(super) fn decode(bytes: &[u8]) -> Cow<'_, str> {
-    if let Some((encoding, bom)) = encoding_rs::Encoding::for_bom(bytes) {
-        return encoding.decode_without_bom_handling(&bytes[bom..]).0;
-    }
-    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(256)]);
-    let declared = head
-        .strip_prefix("<?xml")
-        .and_then(|decl| decl.split("?>").next())
-        .and_then(|decl| decl.split("encoding").nth(1))
-        .and_then(|rest| rest.trim_start().strip_prefix('='))
-        .and_then(|rest| rest.trim_start().split(['"', '\'']).nth(1))
-        .and_then(|label| encoding_rs::Encoding::for_label(label.trim().as_bytes()));
-    match declared {
-        // A document that declares UTF-16 but has no BOM was already decoded wrongly by whoever
-        // wrote it; treating it as UTF-8 is the best guess left.
-        Some(encoding)
-            if encoding != encoding_rs::UTF_16LE && encoding != encoding_rs::UTF_16BE =>
-        {
-            encoding.decode_without_bom_handling(bytes).0
-        }
-        _ => match std::str::from_utf8(bytes) {
-            Ok(text) => Cow::Borrowed(text),
-            Err(_) => {
-                encoding_rs::WINDOWS_1252
-                    .decode_without_bom_handling(bytes)
-                    .0
-            }
-        },
-    }
+    crate::charset::decode_xml(bytes, None).text
 }
 
 /// Replaces XML and common HTML entity references; an `&` that starts no known reference (a
@@ -116,8 +88,8 @@ mod tests {
     fn encodings_are_found_from_bom_or_declaration() {
         assert_eq!(decode(b"\xef\xbb\xbf<opml/>"), "<opml/>");
         assert_eq!(
-            decode(b"<?xml version='1.0' encoding='latin1'?>\xe9"),
-            "<?xml version='1.0' encoding='latin1'?>é"
+            decode(b"<?xml version='1.0' encoding='latin1'?><opml>\xe9t\xe9</opml>"),
+            "<?xml version='1.0' encoding='latin1'?><opml>été</opml>"
         );
         assert_eq!(decode(b"<opml>\xe9</opml>"), "<opml>é</opml>");
     }

@@ -1,13 +1,17 @@
-//! Feed bytes → UTF-8 text, before any parser sees them. Evidence in order of trust: a byte-order
-//! mark, the shape of UTF-16 without one, bytes that are valid UTF-8, then the declared charset
-//! (HTTP `Content-Type`, the XML declaration) and finally `chardetng`'s guess.
+//! Bytes → UTF-8 text, before any parser sees them, for the two kinds of document newsd reads.
+//! XML (feeds, OPML): a byte-order mark, the shape of UTF-16 without one, bytes that are valid
+//! UTF-8, then the declared charset (HTTP `Content-Type`, the XML declaration) and finally
+//! `chardetng`'s guess. HTML pages: a BOM, then the HTTP charset, then a `<meta charset>` in
+//! the first kilobytes (unless the bytes are UTF-8 with non-ASCII text in them: pages re-saved
+//! as UTF-8 keep their old declaration), then UTF-8 when the bytes are UTF-8, else the guess
+//! (old Latin-1 / windows-1252 pages that declare nothing).
 
 use std::borrow::Cow;
 
 use chardetng::{EncodingDetector, Iso2022JpDetection, Utf8Detection};
 use encoding_rs::{Encoding, UTF_8, UTF_16BE, UTF_16LE, WINDOWS_1252};
 
-/// Feed text as UTF-8, with the encoding it was read in.
+/// XML text as UTF-8, with the encoding it was read in.
 #[derive(Debug)]
 pub(crate) struct Decoded<'a> {
     pub text: Cow<'a, str>,
@@ -16,7 +20,7 @@ pub(crate) struct Decoded<'a> {
 
 /// Decodes `bytes` to UTF-8. `content_type` is the HTTP header, if any. Never fails: bytes that
 /// are invalid in the chosen encoding become U+FFFD.
-pub(crate) fn decode<'a>(bytes: &'a [u8], content_type: Option<&str>) -> Decoded<'a> {
+pub(crate) fn decode_xml<'a>(bytes: &'a [u8], content_type: Option<&str>) -> Decoded<'a> {
     if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
         return decode_as(&bytes[bom_len..], encoding);
     }
@@ -134,6 +138,60 @@ fn floor_char_boundary(text: &str, mut at: usize) -> usize {
     at
 }
 
+/// How far into the page a `<meta charset>` is looked for (the HTML spec says 1024 bytes;
+/// real pages put long `<head>`s first, so look further).
+const META_SNIFF_BYTES: usize = 4096;
+
+/// Decodes an HTML page to a string.
+pub(crate) fn decode_html(bytes: &[u8], content_type: Option<&str>) -> String {
+    if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
+        return encoding
+            .decode_without_bom_handling(&bytes[bom_len..])
+            .0
+            .into_owned();
+    }
+    let encoding = content_type
+        .and_then(charset_of_content_type)
+        .and_then(|label| Encoding::for_label(label.as_bytes()))
+        .or_else(|| {
+            meta_charset(&bytes[..bytes.len().min(META_SNIFF_BYTES)])
+                .filter(|declared| *declared == UTF_8 || bytes.is_ascii() || !is_utf8(bytes))
+        })
+        .unwrap_or_else(|| sniff(bytes));
+    encoding.decode_without_bom_handling(bytes).0.into_owned()
+}
+
+/// Whether `bytes` are UTF-8 (a sequence cut off at the very end, by a size cap, counts).
+fn is_utf8(bytes: &[u8]) -> bool {
+    match std::str::from_utf8(bytes) {
+        Ok(_) => true,
+        Err(error) => error.error_len().is_none(),
+    }
+}
+
+/// UTF-8 when the bytes are valid UTF-8, else the encoding `chardetng` guesses.
+fn sniff(bytes: &[u8]) -> &'static Encoding {
+    if is_utf8(bytes) { UTF_8 } else { guess(bytes) }
+}
+
+/// The encoding named by `<meta charset=…>` or `<meta http-equiv … content="…charset=…">`.
+fn meta_charset(head: &[u8]) -> Option<&'static Encoding> {
+    let text = String::from_utf8_lossy(head).to_ascii_lowercase();
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find("charset") {
+        rest = &rest[at + "charset".len()..];
+        let value = rest.trim_start().strip_prefix('=')?.trim_start();
+        let value = value.trim_start_matches(['"', '\'']);
+        let end = value
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+            .unwrap_or(value.len());
+        if let Some(encoding) = Encoding::for_label(&value.as_bytes()[..end]) {
+            return Some(encoding);
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,7 +201,7 @@ mod tests {
         let text = "<?xml version=\"1.0\" encoding=\"utf-16\"?><rss>é</rss>";
         let mut bytes = vec![0xFE, 0xFF];
         bytes.extend(text.encode_utf16().flat_map(|u| u.to_be_bytes()));
-        let decoded = decode(&bytes, None);
+        let decoded = decode_xml(&bytes, None);
         assert_eq!(decoded.encoding, UTF_16BE);
         assert_eq!(decoded.text, text);
     }
@@ -154,19 +212,19 @@ mod tests {
             .encode_utf16()
             .flat_map(|u| u.to_le_bytes())
             .collect();
-        assert_eq!(decode(&bytes, None).text, "<rss/>");
+        assert_eq!(decode_xml(&bytes, None).text, "<rss/>");
     }
 
     #[test]
     fn valid_utf8_wins_over_a_lying_declaration() {
         let bytes = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><t>Motörhead</t>".as_bytes();
-        assert_eq!(decode(bytes, None).encoding, UTF_8);
+        assert_eq!(decode_xml(bytes, None).encoding, UTF_8);
     }
 
     #[test]
     fn undeclared_latin1_is_guessed() {
         let bytes = b"<rss><title>Caf\xe9 cr\xe8me, d\xe9j\xe0 vu, \xe9t\xe9</title></rss>";
-        let decoded = decode(bytes, None);
+        let decoded = decode_xml(bytes, None);
         assert_eq!(
             decoded.text,
             "<rss><title>Café crème, déjà vu, été</title></rss>"
@@ -176,8 +234,8 @@ mod tests {
     #[test]
     fn declared_single_byte_charset_is_used() {
         let bytes = b"<?xml version='1.0' encoding='windows-1251'?><t>\xcf\xf0\xe8\xe2\xe5\xf2</t>";
-        assert!(decode(bytes, None).text.contains("Привет"));
-        let http = decode(
+        assert!(decode_xml(bytes, None).text.contains("Привет"));
+        let http = decode_xml(
             b"<t>\xcf\xf0\xe8\xe2\xe5\xf2</t>",
             Some("text/xml; charset=cp1251"),
         );
@@ -192,5 +250,42 @@ mod tests {
             Some("<?xml version=\"1.0\" encoding=\"utf-8\"?><a/>")
         );
         assert!(rewrite_declared_encoding("<?xml version=\"1.0\" encoding=\"UTF-8\"?>").is_none());
+    }
+
+    #[test]
+    fn header_charset_wins_over_default() {
+        let latin1 = b"<p>caf\xe9</p>";
+        assert_eq!(
+            decode_html(latin1, Some("text/html; charset=ISO-8859-1")),
+            "<p>café</p>"
+        );
+    }
+
+    #[test]
+    fn meta_charset_is_used_without_header() {
+        let page = b"<html><head><meta charset=\"windows-1252\"></head><p>na\xefve</p>";
+        assert!(decode_html(page, Some("text/html")).contains("naïve"));
+    }
+
+    #[test]
+    fn utf8_bytes_win_over_a_stale_meta_declaration() {
+        let page = "<meta charset=\"gb2312\"><title>新电脑</title>".as_bytes();
+        assert!(decode_html(page, None).contains("新电脑"));
+    }
+
+    #[test]
+    fn undeclared_latin1_is_sniffed() {
+        let page = "<p>Les élèves répètent déjà à l’école, où la fête approche.</p>".as_bytes();
+        let (latin1, _, _) = encoding_rs::WINDOWS_1252.encode(std::str::from_utf8(page).unwrap());
+        assert!(decode_html(&latin1, None).contains("élèves répètent déjà"));
+        assert!(decode_html(page, None).contains("l’école"));
+    }
+
+    #[test]
+    fn bom_wins() {
+        assert_eq!(
+            decode_html(b"\xef\xbb\xbfok", Some("text/html; charset=latin1")),
+            "ok"
+        );
     }
 }
