@@ -9,12 +9,13 @@
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 use tracing::{debug, info};
 
 use super::ingest::Extracted;
-use super::{PipelineError, Report};
+use super::{PipelineError, Report, StageTimes};
 use crate::config::DedupConfig;
 use crate::dedup::{ClusterInput, CopyDetector, Signature, StoryClusterer, StoryId, fingerprint};
 use crate::model::Article;
@@ -28,6 +29,8 @@ const EDIT_SIMILARITY: f32 = 0.8;
 pub(super) struct Dedup {
     copies: CopyDetector,
     stories: StoryClusterer,
+    /// Time spent in copy detection and clustering since the store task last took it.
+    busy: Duration,
 }
 
 /// What became of one extracted article.
@@ -54,6 +57,7 @@ impl Dedup {
         let mut dedup = Dedup {
             copies: CopyDetector::new(config.copies.clone()),
             stories: StoryClusterer::new(config.stories.clone()),
+            busy: Duration::ZERO,
         };
         dedup
             .stories
@@ -100,8 +104,10 @@ impl Dedup {
     /// Decides what `article` is and stores it accordingly. A new article gets its id and
     /// story, ready for the index.
     fn handle(&mut self, store: &Store, article: &mut Article) -> Result<Outcome, StoreError> {
+        let start = Instant::now();
         let print = fingerprint(&article.text);
         let signature = CopyDetector::signature(&article.text);
+        self.busy += start.elapsed();
         if let Some(known) = store.find_same_article(&article.canonical_url, print.as_deref())? {
             return match known.by {
                 Recognised::Url
@@ -119,7 +125,10 @@ impl Dedup {
                 }
             };
         }
-        if let Some((of, similarity)) = signature.as_ref().and_then(|s| self.copies.find(s))
+        let start = Instant::now();
+        let copy = signature.as_ref().and_then(|s| self.copies.find(s));
+        self.busy += start.elapsed();
+        if let Some((of, similarity)) = copy
             && let Some(of_source) = store.article_source(of)?
         {
             let found = (of, of_source.as_str(), similarity);
@@ -174,7 +183,9 @@ impl Dedup {
         print: Option<&str>,
         signature: Option<Signature>,
     ) -> Result<Outcome, StoreError> {
+        let start = Instant::now();
         let assignment = self.stories.add(cluster_input(article));
+        self.busy += start.elapsed();
         let placement = Placement {
             story: story_key(assignment.story),
             score: assignment.score,
@@ -184,7 +195,9 @@ impl Dedup {
             match store.store_article(article, print, Some(placement))? {
                 Stored::New(id) => {
                     if let Some(signature) = signature {
+                        let start = Instant::now();
                         self.copies.insert(id, signature, Some(article.seen_at()));
+                        self.busy += start.elapsed();
                     }
                     article.id = id;
                     article.story_id = Some(placement.story);
@@ -219,7 +232,8 @@ pub(super) async fn store_stage(
 ) -> Result<(), PipelineError> {
     while let Some(next) = extracted.recv().await {
         let store = store.clone();
-        let (back, reload) = tokio::task::spawn_blocking(move || {
+        let (back, reload, spent) = tokio::task::spawn_blocking(move || {
+            let start = Instant::now();
             let mut dedup = dedup;
             let outcome = match next {
                 Extracted::Article(mut article) => dedup
@@ -240,10 +254,14 @@ pub(super) async fn store_stage(
                 };
                 Ok((outcome, store.article(id)?.map(|(article, _)| article)))
             });
-            (dedup, reload)
+            let spent = (start.elapsed(), std::mem::take(&mut dedup.busy));
+            (dedup, reload, spent)
         })
         .await?;
         dedup = back;
+        let (total, deciding) = spent;
+        StageTimes::add(&report.stages.dedup, deciding);
+        StageTimes::add(&report.stages.store, total.saturating_sub(deciding));
         let (outcome, reload) = reload?;
         match outcome {
             Outcome::New(_) => report.new_articles.fetch_add(1, Ordering::Relaxed),

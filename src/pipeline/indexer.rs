@@ -1,15 +1,16 @@
 //! The indexer stage: the only holder of the tantivy writer. Adds stored articles, commits in
 //! batches, then marks them indexed in the store; at start-up it catches the index up.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 
 use super::retention::Deletion;
-use super::{CATCH_UP_BATCH, PipelineError, WRITER_MEMORY};
+use super::{CATCH_UP_BATCH, PipelineError, Report, StageTimes, WRITER_MEMORY};
 use crate::config::IndexConfig;
 use crate::index::{ArticleWriter, SearchIndex};
 use crate::model::Article;
@@ -82,13 +83,21 @@ pub async fn rebuild_index(index: &SearchIndex, store: Arc<Store>) -> Result<usi
 /// `commit_docs` documents or `commit_interval` after the first uncommitted one, and at the end.
 /// After each commit the store records what the index now holds. Retention's deletions are
 /// committed at once, then answered.
+///
+/// Articles wait for the commit in `pending`, by id, and reach the writer just before it: an
+/// article sent again before the commit (another outlet's copy of it arrived, or its publisher
+/// edited it) is indexed once, in its last version, as the delete-then-add of every version
+/// would have left it.
 pub(super) async fn index_stage(
     mut writer: ArticleWriter,
     store: Arc<Store>,
     mut stored: mpsc::Receiver<Article>,
     mut deletes: mpsc::Receiver<Deletion>,
     config: IndexConfig,
+    report: Arc<Report>,
 ) -> Result<(), PipelineError> {
+    let times = &report.stages.index;
+    let mut pending: HashMap<i64, Article> = HashMap::new();
     let mut deadline: Option<tokio::time::Instant> = None;
     let mut sweep = tokio::time::interval(SWEEP_INTERVAL);
     sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -98,7 +107,10 @@ pub(super) async fn index_stage(
             next = stored.recv() => next,
             () = async { tokio::time::sleep_until(commit_at.expect("guarded")).await },
                 if commit_at.is_some() => {
+                let start = Instant::now();
+                add_pending(&mut writer, &mut pending)?;
                 writer = commit(writer, &store).await?;
+                StageTimes::since(times, start);
                 deadline = None;
                 continue;
             }
@@ -111,6 +123,8 @@ pub(super) async fn index_stage(
             }
             _ = sweep.tick() => {
                 if store.take_reindex_wanted() {
+                    // What is pending is older than what the sweep reads from the store.
+                    add_pending(&mut writer, &mut pending)?;
                     let (back, added) = sweep_unindexed(writer, &store).await?;
                     writer = back;
                     if added > 0 {
@@ -123,18 +137,35 @@ pub(super) async fn index_stage(
             }
         };
         let Some(article) = next else { break };
-        writer.add(&article)?;
+        let start = Instant::now();
+        pending.insert(article.id, article);
         deadline.get_or_insert_with(|| tokio::time::Instant::now() + config.commit_interval);
-        if writer.uncommitted() >= config.commit_docs {
+        if pending.len() + writer.uncommitted() >= config.commit_docs {
+            add_pending(&mut writer, &mut pending)?;
             writer = commit(writer, &store).await?;
             deadline = None;
         }
+        StageTimes::since(times, start);
     }
+    let start = Instant::now();
+    add_pending(&mut writer, &mut pending)?;
     while store.take_reindex_wanted() {
         writer = sweep_unindexed(writer, &store).await?.0;
     }
     if writer.uncommitted() > 0 {
         commit(writer, &store).await?;
+    }
+    StageTimes::since(times, start);
+    Ok(())
+}
+
+/// Hands the articles waiting for the commit to the writer.
+fn add_pending(
+    writer: &mut ArticleWriter,
+    pending: &mut HashMap<i64, Article>,
+) -> Result<(), PipelineError> {
+    for (_, article) in pending.drain() {
+        writer.add(&article)?;
     }
     Ok(())
 }

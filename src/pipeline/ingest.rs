@@ -1,8 +1,9 @@
 //! The page stage: each new item's page is fetched and extracted (falling back to the feed's
-//! own text) on the blocking pool, `page_workers` at a time.
+//! own text) on the blocking pool, `page_workers` at a time, at most one extraction per core.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
+use std::time::Instant;
 
 use chrono::Utc;
 use tokio::sync::{Semaphore, mpsc};
@@ -17,6 +18,8 @@ use crate::fetch::HttpClient;
 use crate::metrics::{self, FetchKind};
 use crate::model::{Article, PendingItem, TextSource};
 
+use super::{Report, StageTimes};
+
 /// Page text shorter than this is a teaser when the feed's own text is longer.
 const SHORT_PAGE_CHARS: usize = 1500;
 
@@ -24,6 +27,10 @@ const SHORT_PAGE_CHARS: usize = 1500;
 pub(super) struct PageSettings {
     /// Pages fetched and extracted at once.
     pub workers: usize,
+    /// Extractions running at once: one per core. Extraction is CPU-bound, so more only
+    /// time-slices the cores while holding more parsed pages in memory; the other workers'
+    /// fetches go on meanwhile.
+    pub extractors: Arc<Semaphore>,
     /// `[[site]]` extraction rules.
     pub sites: Vec<SiteRule>,
     /// Each feed's tags, by feed URL; its articles carry them. Replaced when the feed list
@@ -35,6 +42,9 @@ impl PageSettings {
     pub fn from_config(config: &Config) -> PageSettings {
         PageSettings {
             workers: config.fetch.page_workers,
+            extractors: Arc::new(Semaphore::new(
+                std::thread::available_parallelism().map_or(1, |n| n.get()),
+            )),
             sites: config.sites.clone(),
             tags: RwLock::new(
                 config
@@ -54,6 +64,7 @@ pub(super) async fn page_stage(
     mut items: mpsc::Receiver<PendingItem>,
     articles: mpsc::Sender<Extracted>,
     settings: Arc<PageSettings>,
+    report: Arc<Report>,
     shutdown: CancellationToken,
 ) {
     // One permit per page in flight; the dispatcher waits for a permit before taking the next
@@ -70,10 +81,11 @@ pub(super) async fn page_stage(
             () = shutdown.cancelled() => break,
         };
         let (http, articles, settings) = (http.clone(), articles.clone(), settings.clone());
+        let report = report.clone();
         running.spawn(async move {
             // The store task only goes away when the pipeline is failing already.
             let _ = articles
-                .send(build_article(&http, &settings, item).await)
+                .send(build_article(&http, &settings, &report, item).await)
                 .await;
             drop(permit);
         });
@@ -96,30 +108,48 @@ pub(super) enum Extracted {
 async fn build_article(
     http: &HttpClient,
     settings: &Arc<PageSettings>,
+    report: &Arc<Report>,
     pending: PendingItem,
 ) -> Extracted {
     let item = &pending.item;
-    let page = match &item.link {
-        Some(link) => match metrics::global()
-            .observe_fetch(FetchKind::Page, http.get_page(link))
-            .await
-        {
-            Ok(page) => {
-                let url = page.url.clone();
-                let settings = settings.clone();
-                tokio::task::spawn_blocking(move || {
-                    let rules = SiteRules::for_url(&settings.sites, &page.url);
-                    extract_with(&page.bytes, page.content_type.as_deref(), &page.url, &rules)
-                })
+    let start = Instant::now();
+    let fetched = match &item.link {
+        Some(link) => Some(
+            metrics::global()
+                .observe_fetch(FetchKind::Page, http.get_page(link))
+                .await,
+        ),
+        None => None,
+    };
+    StageTimes::since(&report.stages.pages, start);
+    let page = match fetched {
+        Some(Ok(page)) => {
+            let url = page.url.clone();
+            let (settings, report) = (settings.clone(), report.clone());
+            let core = settings
+                .extractors
+                .clone()
+                .acquire_owned()
                 .await
-                .ok()
-                .map(|extracted| (url, extracted))
-            }
-            Err(error) => {
-                warn!(feed = %pending.feed_url, page = %link, %error, "page fetch failed, keeping the feed's summary");
-                None
-            }
-        },
+                .expect("semaphore is never closed");
+            tokio::task::spawn_blocking(move || {
+                let _core = core;
+                let start = Instant::now();
+                let rules = SiteRules::for_url(&settings.sites, &page.url);
+                let extracted =
+                    extract_with(&page.bytes, page.content_type.as_deref(), &page.url, &rules);
+                StageTimes::since(&report.stages.extract, start);
+                extracted
+            })
+            .await
+            .ok()
+            .map(|extracted| (url, extracted))
+        }
+        Some(Err(error)) => {
+            let link = item.link.as_deref().unwrap_or_default();
+            warn!(feed = %pending.feed_url, page = %link, %error, "page fetch failed, keeping the feed's summary");
+            None
+        }
         None => None,
     };
     let (url, page) = page.unwrap_or_else(|| {

@@ -18,6 +18,7 @@ mod retention;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use tokio::sync::mpsc;
@@ -107,6 +108,58 @@ pub struct Report {
     pub copies: AtomicU64,
     /// Stored articles updated in place (edited headline, GUID or URL).
     pub edited: AtomicU64,
+    pub stages: StageTimes,
+}
+
+/// Where a run's time went: each stage's busy time, summed over the tasks that ran it, so
+/// stages that run side by side (page workers) can add up to more than the wall time. Waits
+/// for the network and for a host's turn count as the fetches' time. Nanoseconds.
+#[derive(Debug, Default)]
+pub struct StageTimes {
+    /// Feed polls: conditional GET, parse, new items recorded.
+    pub feeds: AtomicU64,
+    /// Article page fetches.
+    pub pages: AtomicU64,
+    /// Page extraction (on the blocking pool).
+    pub extract: AtomicU64,
+    /// Copy detection and story clustering.
+    pub dedup: AtomicU64,
+    /// The store task's SQLite work.
+    pub store: AtomicU64,
+    /// Index adds and commits, with the `indexed` marks.
+    pub index: AtomicU64,
+}
+
+impl StageTimes {
+    /// Adds `spent` to `stage`.
+    pub(crate) fn add(stage: &AtomicU64, spent: Duration) {
+        stage.fetch_add(
+            u64::try_from(spent.as_nanos()).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
+    }
+
+    /// Adds the time since `start` to `stage`.
+    pub(crate) fn since(stage: &AtomicU64, start: Instant) {
+        StageTimes::add(stage, start.elapsed());
+    }
+}
+
+impl std::fmt::Display for StageTimes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let secs = |n: &AtomicU64| Duration::from_nanos(n.load(Ordering::Relaxed)).as_secs_f64();
+        write!(
+            f,
+            "stage times (busy time summed over workers): feeds {:.1}s, page fetch {:.1}s, \
+             extract {:.1}s, dedup/cluster {:.1}s, store {:.1}s, index {:.1}s",
+            secs(&self.feeds),
+            secs(&self.pages),
+            secs(&self.extract),
+            secs(&self.dedup),
+            secs(&self.store),
+            secs(&self.index),
+        )
+    }
 }
 
 impl std::fmt::Display for Report {
@@ -132,9 +185,10 @@ impl std::fmt::Display for Report {
             edited => write!(f, "; {edited} updated in place")?,
         }
         match get(&self.feeds_skipped) {
-            0 => Ok(()),
-            skipped => write!(f, "; {skipped} skipped (dead, or asked to wait)"),
+            0 => {}
+            skipped => write!(f, "; {skipped} skipped (dead, or asked to wait)")?,
         }
+        write!(f, "\n{}", self.stages)
     }
 }
 
@@ -176,6 +230,7 @@ pub async fn run(
         stored_rx,
         delete_rx,
         config.index.clone(),
+        report.clone(),
     ));
     let storer = tokio::spawn(store_stage(
         services.store.clone(),
@@ -190,6 +245,7 @@ pub async fn run(
         item_rx,
         article_tx,
         page_settings.clone(),
+        report.clone(),
         shutdown.clone(),
     ));
 

@@ -13,7 +13,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
-use super::{Report, Services, blocking, send_all};
+use super::{Report, Services, StageTimes, blocking, send_all};
 use crate::config::{self, FeedConfig};
 use crate::fetch::{FeedResponse, FetchError, Plan, RequestOptions, Schedule, parse_feed_with};
 use crate::metrics::{self, FetchKind};
@@ -120,10 +120,12 @@ impl Pollers {
     /// down).
     async fn poll(&self, feed: &mut FeedConfig) -> Option<Duration> {
         let stored = self.stored_schedule(feed).await;
+        let start = std::time::Instant::now();
         let result = tokio::select! {
             result = self.fetch_and_record(feed, stored.as_ref()) => result,
             () = self.shutdown.cancelled() => return None,
         };
+        StageTimes::since(&self.report.stages.feeds, start);
         let plan = match result {
             Ok((plan, fresh)) => {
                 send_all(fresh, self.items.clone(), self.shutdown.clone()).await;

@@ -200,6 +200,7 @@ mod tests {
             stored_rx,
             delete_rx,
             IndexConfig::default(),
+            Arc::default(),
         ));
         let keep = Duration::from_secs(30 * 24 * 3600);
         assert_eq!(prune(&store, keep, &delete_tx).await.unwrap(), 1);
