@@ -9,8 +9,7 @@
 #
 # Usage: bench/e2e.sh [CORPUS_DIR]            (default ../shared/corpus/extraction)
 # Environment: PORT (8719), FEEDS (200), ITEMS (25), HOSTS (20), PAGE_WORKERS (8),
-#   PEERS=0 to skip the peers, ALLOW_LOOPBACK=0 to leave `allow_addresses` out of the config
-#   (for a newsd without the SSRF guard, which rejects the unknown key).
+#   PEERS=0 to skip the peers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 corpus=$(realpath "${1:-../shared/corpus/extraction}")
@@ -54,8 +53,8 @@ per_host_concurrency = 8
 per_host_gap = "0s"
 page_workers = $page_workers
 EOF
-  # Needed once the SSRF guard lands: without it newsd refuses loopback hosts.
-  if [ "${ALLOW_LOOPBACK:-1}" = 1 ]; then echo 'allow_addresses = ["127.0.0.0/8"]'; fi
+  # Without it the SSRF guard refuses the loopback hosts.
+  echo 'allow_addresses = ["127.0.0.0/8"]'
 }
 
 # measure NAME COMMAND...: runs COMMAND under /usr/bin/time -v; stdout to $work/NAME.out.
