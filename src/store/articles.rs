@@ -64,7 +64,7 @@ impl Store {
     /// Items found in feeds whose article is not stored yet (after a crash or a stop).
     pub fn pending_items(&self) -> Result<Vec<PendingItem>, StoreError> {
         let conn = self.conn();
-        let mut stmt = conn.prepare(
+        let mut stmt = conn.prepare_cached(
             "SELECT id, feed_url, source, item_key, link, title, summary, author, published
              FROM items WHERE done = 0 ORDER BY id",
         )?;
@@ -160,7 +160,7 @@ impl Store {
     /// Up to `limit` stored articles the index does not hold yet, oldest first.
     pub fn unindexed_articles(&self, limit: usize) -> Result<Vec<Article>, StoreError> {
         let conn = self.conn();
-        let mut stmt = conn.prepare(&format!(
+        let mut stmt = conn.prepare_cached(&format!(
             "SELECT {ARTICLE_COLUMNS} FROM articles WHERE indexed = 0 ORDER BY id LIMIT ?1"
         ))?;
         let rows = stmt.query_map([limit as i64], article_from_row)?;
@@ -173,7 +173,7 @@ impl Store {
     /// Up to `limit` articles with an id above `after`, in id order (for a full reindex).
     pub fn articles_after(&self, after: i64, limit: usize) -> Result<Vec<Article>, StoreError> {
         let conn = self.conn();
-        let mut stmt = conn.prepare(&format!(
+        let mut stmt = conn.prepare_cached(&format!(
             "SELECT {ARTICLE_COLUMNS} FROM articles WHERE id > ?1 ORDER BY id LIMIT ?2"
         ))?;
         let rows = stmt.query_map(params![after, limit as i64], article_from_row)?;
@@ -188,7 +188,7 @@ impl Store {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         {
-            let mut stmt = tx.prepare("UPDATE articles SET indexed = 1 WHERE id = ?1")?;
+            let mut stmt = tx.prepare_cached("UPDATE articles SET indexed = 1 WHERE id = ?1")?;
             for id in ids {
                 stmt.execute([id])?;
             }

@@ -166,7 +166,7 @@ impl Store {
         let mut fresh = Vec::new();
         let mut retitled = 0;
         {
-            let mut insert = tx.prepare(
+            let mut insert = tx.prepare_cached(
                 "INSERT OR IGNORE INTO items
                  (feed_url, item_key, source, link, title, summary, author, published, discovered_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -296,7 +296,7 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<DateTime<Utc>>, StoreError> {
         let conn = self.conn();
-        let mut stmt = conn.prepare(
+        let mut stmt = conn.prepare_cached(
             "SELECT published FROM items WHERE feed_url = ?1 AND published IS NOT NULL
              ORDER BY published DESC LIMIT ?2",
         )?;
@@ -308,7 +308,7 @@ impl Store {
     /// Every feed the store has polled, with its counts.
     pub fn feed_stats(&self) -> Result<Vec<FeedStats>, StoreError> {
         let conn = self.conn();
-        let mut stmt = conn.prepare(
+        let mut stmt = conn.prepare_cached(
             "SELECT f.url, f.state, f.last_fetch_at, f.last_success_at, f.next_poll_at,
                     f.last_error, f.error_streak, f.fetch_url,
                     (SELECT COUNT(*) FROM items i WHERE i.feed_url = f.url),

@@ -31,6 +31,9 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
 }
 
+/// More than the number of distinct statements the store prepares.
+const STATEMENT_CACHE: usize = 64;
+
 /// The SQLite database. One connection behind a mutex: SQLite serializes writers anyway, and
 /// every call holds the lock only for its own short statement or transaction. Other processes
 /// (`newsd search`, `newsd feeds list`) open their own connection; WAL lets them read while the
@@ -57,6 +60,8 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Every query the store makes, prepared once for the connection's life.
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         schema::migrate(&mut conn)?;
         Ok(Store {
             conn: Mutex::new(conn),

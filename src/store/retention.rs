@@ -24,7 +24,7 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<i64>, StoreError> {
         let conn = self.conn();
-        let mut stmt = conn.prepare(
+        let mut stmt = conn.prepare_cached(
             "SELECT id FROM articles WHERE coalesce(published, fetched_at) < ?1
              ORDER BY coalesce(published, fetched_at) LIMIT ?2",
         )?;
@@ -43,7 +43,7 @@ impl Store {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let stories: Vec<i64> = {
-            let mut stmt = tx.prepare(&format!(
+            let mut stmt = tx.prepare_cached(&format!(
                 "SELECT DISTINCT story_id FROM articles
                  WHERE id IN ({marks}) AND story_id IS NOT NULL"
             ))?;

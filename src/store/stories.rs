@@ -232,7 +232,7 @@ impl Store {
     /// placed in a story yet, in the order they were stored.
     pub fn window_articles(&self, since: DateTime<Utc>) -> Result<Vec<Article>, StoreError> {
         let conn = self.conn();
-        let mut stmt = conn.prepare(&format!(
+        let mut stmt = conn.prepare_cached(&format!(
             "SELECT {ARTICLE_COLUMNS} FROM articles
              WHERE coalesce(published, fetched_at) >= ?1 OR story_id IS NULL ORDER BY id"
         ))?;
@@ -290,7 +290,7 @@ impl Store {
         // SQLite caps bound parameters; 500 per statement stays well under every build's cap.
         for chunk in ids.chunks(500) {
             let marks = vec!["?"; chunk.len()].join(", ");
-            let mut stmt = conn.prepare(&format!(
+            let mut stmt = conn.prepare_cached(&format!(
                 "SELECT article_id, source, url, title, published, similarity FROM article_sources
                  WHERE article_id IN ({marks}) ORDER BY id"
             ))?;
@@ -357,7 +357,7 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<Story>, StoreError> {
         let conn = self.conn();
-        let mut stmt = conn.prepare(
+        let mut stmt = conn.prepare_cached(
             "WITH recent AS (SELECT id FROM stories WHERE last_seen >= ?1),
              outlets AS (
                  SELECT story_id, source FROM articles WHERE story_id IN recent
@@ -399,7 +399,7 @@ impl Store {
             let Some(story) = story else {
                 return Ok(None);
             };
-            let mut stmt = conn.prepare(&format!(
+            let mut stmt = conn.prepare_cached(&format!(
                 "SELECT {ARTICLE_COLUMNS} FROM articles WHERE story_id = ?1
                  ORDER BY coalesce(published, fetched_at), id"
             ))?;
