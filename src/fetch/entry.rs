@@ -131,7 +131,8 @@ fn non_permalink_guids(text: &str) -> HashSet<String> {
     for at in finder.find_iter(text.as_bytes()) {
         let attr = &text[at + "isPermaLink".len()..];
         let value = attr.trim_start().trim_start_matches('=').trim_start();
-        if !value[1.min(value.len())..].starts_with("false") {
+        // Past the opening quote; `get` since a byte further may be inside a character.
+        if !value.get(1..).is_some_and(|v| v.starts_with("false")) {
             continue;
         }
         let Some(body) = attr.find('>').map(|gt| &attr[gt + 1..]) else {
@@ -185,5 +186,15 @@ mod tests {
         assert_eq!(repair_mojibake("Café crème"), None);
         assert_eq!(repair_mojibake("plain"), None);
         assert_eq!(repair_mojibake("Привет"), None);
+    }
+
+    #[test]
+    fn a_multibyte_character_after_is_permalink_is_no_panic_fuzz_crash() {
+        // Slicing one byte past `=` panicked inside the `ے`.
+        assert!(non_permalink_guids("<guid isPermaLink=ےے1\"false\">x</guid>").is_empty());
+        assert_eq!(
+            non_permalink_guids("<guid isPermaLink=\"false\">a-1</guid>"),
+            HashSet::from(["a-1".to_string()])
+        );
     }
 }

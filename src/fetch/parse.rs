@@ -125,7 +125,10 @@ const MAX_REPAIRS: usize = 8;
 /// Parses XML with feed-rs; when it is rejected, repairs what the error points at and tries
 /// again. Returns the feed and whether any repair was needed.
 fn parse_xml(text: &str, base: Option<&str>) -> Result<(Feed, bool), FetchError> {
-    let mut current = Cow::Borrowed(text);
+    let mut current = match repair::drop_declarations(text) {
+        Some(text) => Cow::Owned(text),
+        None => Cow::Borrowed(text),
+    };
     let mut rebalanced = false;
     for attempt in 0..=MAX_REPAIRS {
         let error = match feed_rs_parse(&current, base) {
@@ -174,6 +177,30 @@ fn feed_rs_parse(text: &str, base: Option<&str>) -> Result<Feed, ParseFeedError>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_late_declaration_naming_an_encoding_is_read_not_a_panic_fuzz_crash() {
+        // quick-xml panicked on a declaration naming an encoding after the document's start
+        // (set_encoding after the prefix), and the feed was lost as "the feed parser panicked".
+        let feed = parse_feed(
+            b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\"><channel>\
+              <title>T</title>\n<?xml version=\"1.0\" encoding=\"windows-1251\"?>\n\
+              <item><title>A</title><link>https://e.example/a</link></item></channel></rss>",
+            "",
+        )
+        .expect("the feed is read");
+        assert_eq!(feed.items.len(), 1);
+        let unterminated = parse_feed(
+            b"<?xml version=\"1.0\" encoding=\"windows-1251\"title>\n<rss version=\"2.0\">\
+              <channel><title>T</title><item><title>A</title><link>https://e.example/a</link>\
+              </item></channel></rss>",
+            "",
+        );
+        assert!(
+            !matches!(&unterminated, Err(FetchError::Parse(m)) if m.contains("panicked")),
+            "{unterminated:?}"
+        );
+    }
 
     #[test]
     fn rss_item_without_guid_is_keyed_by_its_link() {

@@ -98,6 +98,13 @@ impl ArticleWriter {
         Ok(())
     }
 
+    /// Stops merging segments in the background, for a rebuild that ends with
+    /// [`merge_all`](Self::merge_all) (a background merge racing it would fail it).
+    pub fn without_background_merges(&mut self) {
+        self.writer
+            .set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
+    }
+
     /// Merges the index into one segment and makes it visible (after a rebuild: every search
     /// then looks terms up once per field rather than once per segment).
     pub fn merge_all(&mut self) -> Result<(), IndexError> {

@@ -69,6 +69,7 @@ fn index_unindexed(writer: &mut ArticleWriter, store: &Store) -> Result<usize, P
 pub async fn rebuild_index(index: &SearchIndex, store: Arc<Store>) -> Result<usize, PipelineError> {
     let mut writer = index.writer(WRITER_MEMORY)?;
     tokio::task::spawn_blocking(move || {
+        writer.without_background_merges();
         writer.delete_all()?;
         writer.commit()?;
         store.mark_all_unindexed()?;

@@ -24,7 +24,7 @@ use futures::StreamExt;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
-use tracing::info;
+use tracing::{info, warn};
 
 use crate::config::Config;
 use crate::fetch::{FetchError, HttpClient, Schedule};
@@ -47,6 +47,8 @@ const ITEM_QUEUE: usize = 64;
 const ARTICLE_QUEUE: usize = 64;
 /// Stored articles waiting for the indexer; about one commit batch of slack.
 const INDEX_QUEUE: usize = 256;
+/// Pending items read from SQLite per batch when a backlog is requeued at start-up.
+const REQUEUE_BATCH: usize = 256;
 /// Feeds polled at once by `fetch-once`.
 const ONCE_CONCURRENCY: usize = 8;
 /// Memory budget of the tantivy writer.
@@ -249,15 +251,16 @@ pub async fn run(
         shutdown.clone(),
     ));
 
-    let pending = blocking(&services.store, |s| s.pending_items()).await?;
-    if !pending.is_empty() {
-        info!(
-            items = pending.len(),
-            "requeueing items found before the last stop"
-        );
-    }
+    // Items an earlier run recorded but did not finish: those up to the newest item now, since
+    // this run's pollers queue what they record themselves.
+    let last_item = blocking(&services.store, |s| s.last_item_id()).await?;
     let mut sources = JoinSet::new();
-    sources.spawn(send_all(pending, item_tx.clone(), shutdown.clone()));
+    sources.spawn(requeue_pending(
+        services.store.clone(),
+        last_item,
+        item_tx.clone(),
+        shutdown.clone(),
+    ));
     let pollers = Arc::new(Pollers {
         services: services.clone(),
         schedule: Schedule::from_config(&config.fetch),
@@ -314,6 +317,44 @@ async fn blocking<T: Send + 'static>(
         .expect("store calls do not panic")
 }
 
+/// Queues the items not done with ids up to `up_to`, read from SQLite a batch at a time: a
+/// backlog of any size waits in SQLite, not in memory, and the queue's capacity paces the reads.
+async fn requeue_pending(
+    store: Arc<Store>,
+    up_to: i64,
+    tx: mpsc::Sender<PendingItem>,
+    shutdown: CancellationToken,
+) {
+    let (mut after, mut requeued) = (0, 0_usize);
+    loop {
+        let batch = match blocking(&store, move |s| {
+            s.pending_items_after(after, up_to, REQUEUE_BATCH)
+        })
+        .await
+        {
+            Ok(batch) => batch,
+            Err(error) => {
+                warn!(%error, "reading pending items failed, they wait for the next start");
+                return;
+            }
+        };
+        let Some(last) = batch.last() else { break };
+        after = last.id;
+        requeued += batch.len();
+        send_all(batch, tx.clone(), shutdown.clone()).await;
+        if tx.is_closed() || shutdown.is_cancelled() {
+            return;
+        }
+    }
+    if requeued > 0 {
+        info!(
+            items = requeued,
+            "requeued items found before the last stop"
+        );
+    }
+}
+
+/// Queues `items` in order, as long as the queue is open and no shutdown is asked for.
 async fn send_all(
     items: Vec<PendingItem>,
     tx: mpsc::Sender<PendingItem>,

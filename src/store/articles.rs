@@ -63,12 +63,24 @@ pub(super) fn article_from_row(r: &Row) -> rusqlite::Result<Article> {
 impl Store {
     /// Items found in feeds whose article is not stored yet (after a crash or a stop).
     pub fn pending_items(&self) -> Result<Vec<PendingItem>, StoreError> {
+        self.pending_items_after(0, i64::MAX, usize::MAX)
+    }
+
+    /// Up to `limit` items not done yet with `after < id <= up_to`, oldest first: the start-up
+    /// requeue reads a backlog in batches, so a large one never sits in memory whole.
+    pub fn pending_items_after(
+        &self,
+        after: i64,
+        up_to: i64,
+        limit: usize,
+    ) -> Result<Vec<PendingItem>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
             "SELECT id, feed_url, source, item_key, link, title, summary, author, published
-             FROM items WHERE done = 0 ORDER BY id",
+             FROM items WHERE done = 0 AND id > ?1 AND id <= ?2 ORDER BY id LIMIT ?3",
         )?;
-        let rows = stmt.query_map([], |r| {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = stmt.query_map(params![after, up_to, limit], |r| {
             Ok(PendingItem {
                 id: r.get(0)?,
                 feed_url: r.get(1)?,
@@ -84,6 +96,12 @@ impl Store {
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The id of the newest item recorded, 0 when there is none.
+    pub fn last_item_id(&self) -> Result<i64, StoreError> {
+        let conn = self.conn();
+        Ok(conn.query_row("SELECT COALESCE(MAX(id), 0) FROM items", [], |r| r.get(0))?)
     }
 
     /// Stores `article` and marks its item done, in one transaction, with its content
@@ -281,6 +299,20 @@ mod tests {
             ["c"]
         );
         assert_eq!(store.pending_items().unwrap().len(), 3);
+        let last = store.last_item_id().unwrap();
+        let keys = |items: Vec<PendingItem>| -> Vec<String> {
+            items.into_iter().map(|p| p.item.key).collect()
+        };
+        assert_eq!(
+            keys(store.pending_items_after(0, last, 2).unwrap()),
+            ["a", "b"]
+        );
+        let second = store.pending_items_after(0, last, 2).unwrap()[1].id;
+        assert_eq!(
+            keys(store.pending_items_after(second, last, 2).unwrap()),
+            ["c"]
+        );
+        assert_eq!(store.pending_items_after(0, second, 10).unwrap().len(), 2);
     }
 
     #[test]

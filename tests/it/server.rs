@@ -12,7 +12,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, FixedOffset};
-use tokio::sync::oneshot;
+use tokio::sync::{Semaphore, oneshot};
 
 /// The three well-formed feeds of the fixture site, with the names the tests give them.
 pub const RSS: &str = "/rss/france24.xml";
@@ -124,6 +124,16 @@ type Aliases = Arc<Mutex<std::collections::HashMap<String, String>>>;
 /// A response the test makes itself (`FixtureServer::route`), given the server's base URL.
 type Handler = Arc<dyn Fn(&str) -> Response + Send + Sync>;
 type Routes = Arc<Mutex<std::collections::HashMap<String, Handler>>>;
+/// Routes a test generated (`FixtureServer::serve_generated`): path → response.
+type Generated = Arc<Mutex<std::collections::HashMap<String, GeneratedRoute>>>;
+
+#[derive(Clone)]
+struct GeneratedRoute {
+    content_type: &'static str,
+    body: Arc<[u8]>,
+    /// Answered only once the test has released a permit of the gate.
+    gated: bool,
+}
 
 struct Site {
     root: PathBuf,
@@ -131,6 +141,11 @@ struct Site {
     log: Log,
     aliases: Aliases,
     routes: Routes,
+    generated: Generated,
+    /// Held by gated routes' requests until the test adds permits (`release_gated`): the test
+    /// decides how far a client gets, without guessing at timings. A tokio semaphore, since
+    /// the handlers wait on it across an `.await`; each answered request uses up its permit.
+    gate: Arc<Semaphore>,
 }
 
 /// A running fixture server. Dropping it stops the server and its runtime.
@@ -139,6 +154,8 @@ pub struct FixtureServer {
     log: Log,
     aliases: Aliases,
     routes: Routes,
+    generated: Generated,
+    gate: Arc<Semaphore>,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -156,6 +173,10 @@ impl FixtureServer {
         let thread_aliases = Arc::clone(&aliases);
         let routes: Routes = Arc::default();
         let thread_routes = Arc::clone(&routes);
+        let generated: Generated = Arc::default();
+        let thread_generated = Arc::clone(&generated);
+        let gate = Arc::new(Semaphore::new(0));
+        let thread_gate = Arc::clone(&gate);
         let thread = std::thread::Builder::new()
             .name("fixture-server".into())
             .spawn(move || {
@@ -174,6 +195,8 @@ impl FixtureServer {
                         log: thread_log,
                         aliases: thread_aliases,
                         routes: thread_routes,
+                        generated: thread_generated,
+                        gate: thread_gate,
                     });
                     let app = Router::new().fallback(serve).with_state(site);
                     addr_tx.send(addr).expect("report fixture server address");
@@ -192,6 +215,8 @@ impl FixtureServer {
             log,
             aliases,
             routes,
+            generated,
+            gate,
             stop: Some(stop_tx),
             thread: Some(thread),
         }
@@ -230,6 +255,39 @@ impl FixtureServer {
             .insert(path.to_owned(), Arc::new(handler));
     }
 
+    /// From now on, answers `path` with `body` (a feed or page the test generated).
+    pub fn serve_generated(&self, path: &str, content_type: &'static str, body: String) {
+        self.add_generated(path, content_type, body, false);
+    }
+
+    /// Like [`serve_generated`](Self::serve_generated), but each request waits for a permit
+    /// of the gate ([`release_gated`](Self::release_gated)) before it is answered.
+    pub fn serve_gated(&self, path: &str, content_type: &'static str, body: String) {
+        self.add_generated(path, content_type, body, true);
+    }
+
+    fn add_generated(&self, path: &str, content_type: &'static str, body: String, gated: bool) {
+        let route = GeneratedRoute {
+            content_type,
+            body: body.into_bytes().into(),
+            gated,
+        };
+        self.generated
+            .lock()
+            .unwrap()
+            .insert(path.to_owned(), route);
+    }
+
+    /// Lets `count` more requests to gated routes be answered.
+    pub fn release_gated(&self, count: usize) {
+        self.gate.add_permits(count);
+    }
+
+    /// Answers every gated request from now on.
+    pub fn open_gate(&self) {
+        self.gate.add_permits(Semaphore::MAX_PERMITS / 2);
+    }
+
     /// Forgets the requests seen so far.
     pub fn clear_requests(&self) {
         self.log.lock().unwrap().clear();
@@ -266,12 +324,26 @@ async fn serve(State(site): State<Arc<Site>>, uri: Uri, headers: HeaderMap) -> R
     let if_none_match = header_text(header::IF_NONE_MATCH);
     let if_modified_since = header_text(header::IF_MODIFIED_SINCE);
 
-    let response = respond(
-        &site,
-        &path,
-        if_none_match.as_deref(),
-        if_modified_since.as_deref(),
-    );
+    let generated = site.generated.lock().unwrap().get(&path).cloned();
+    let response = match generated {
+        Some(route) => {
+            if route.gated {
+                site.gate
+                    .acquire()
+                    .await
+                    .expect("the gate is never closed")
+                    .forget();
+            }
+            let body = substitute(&route.body, &site.base);
+            ([(header::CONTENT_TYPE, route.content_type)], body).into_response()
+        }
+        None => respond(
+            &site,
+            &path,
+            if_none_match.as_deref(),
+            if_modified_since.as_deref(),
+        ),
+    };
     site.log.lock().unwrap().push(Request {
         path,
         if_none_match,

@@ -400,6 +400,12 @@ impl Daemon {
         }
     }
 
+    /// Sends SIGKILL, as a crash or the OOM killer would, and reaps the process.
+    pub fn kill(&mut self) -> ExitStatus {
+        self.child.kill().expect("kill -9 newsd run");
+        self.child.wait().expect("wait for killed newsd run")
+    }
+
     /// Everything the daemon wrote to stderr. Only complete once the process has exited.
     pub fn take_stderr(&mut self) -> String {
         if self.child.try_wait().ok().flatten().is_none() {
