@@ -104,22 +104,12 @@ mod tests {
     use super::*;
     use crate::config::IndexConfig;
     use crate::index::{SearchIndex, SearchRequest};
-    use crate::model::{Article, FeedItem, TextSource, Validators};
+    use crate::model::{Article, TextSource, Validators};
     use crate::pipeline::indexer::index_stage;
+    use crate::store::testing::item;
     use crate::store::{Placement, Poll};
 
     const FEED: &str = "https://news.example/rss";
-
-    fn item(key: &str) -> FeedItem {
-        FeedItem {
-            key: key.into(),
-            link: Some(format!("https://news.example/{key}")),
-            title: Some(format!("Title {key}")),
-            summary: None,
-            author: None,
-            published: None,
-        }
-    }
 
     /// Polls `key` and stores its article, published `age` ago, in story `story`.
     fn stored(store: &Store, key: &str, age: TimeDelta, word: &str, story: i64) -> Article {

@@ -106,11 +106,11 @@ fn from_text(text: Option<String>) -> Option<DateTime<Utc>> {
 
 /// Helpers for the store's unit tests.
 #[cfg(test)]
-mod testing {
+pub(crate) mod testing {
     use crate::model::FeedItem;
 
     /// An item keyed `key`, linking to `https://news.example/{key}`.
-    pub(super) fn item(key: &str) -> FeedItem {
+    pub(crate) fn item(key: &str) -> FeedItem {
         FeedItem {
             key: key.into(),
             link: Some(format!("https://news.example/{key}")),
