@@ -28,19 +28,24 @@ pub(super) struct ArticleLine {
 }
 
 impl ArticleLine {
-    /// The article as the clusterer reads it; undated when `published` is not RFC 3339.
+    /// The article as the clusterer reads it; `published` is RFC 3339 or a bare date (read as
+    /// midnight UTC), and the article is undated when it is neither.
     pub fn input(&self) -> ClusterInput<'_> {
         ClusterInput {
             title: self.title.as_deref(),
             text: self.text.as_deref(),
             lang: self.lang.as_deref(),
-            published: self
-                .published
-                .as_deref()
-                .and_then(|p| DateTime::parse_from_rfc3339(p).ok())
-                .map(|p| p.with_timezone(&Utc)),
+            published: self.published.as_deref().and_then(parse_published),
         }
     }
+}
+
+fn parse_published(published: &str) -> Option<DateTime<Utc>> {
+    if let Ok(at) = DateTime::parse_from_rfc3339(published) {
+        return Some(at.with_timezone(&Utc));
+    }
+    let day = chrono::NaiveDate::parse_from_str(published, "%Y-%m-%d").ok()?;
+    Some(day.and_time(chrono::NaiveTime::MIN).and_utc())
 }
 
 #[derive(Debug, Serialize)]

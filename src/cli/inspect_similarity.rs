@@ -3,7 +3,8 @@
 //!
 //! Every article of A is first counted in the document frequencies, as an online clusterer
 //! whose window holds them all would have counted them; the scores then come from
-//! [`StoryClusterer::similarity`], the comparison the clusterer decides with.
+//! [`StoryClusterer::similarity`], the comparison the clusterer decides with (faded by the time
+//! between the two articles' `published`, RFC 3339 or a bare date).
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
@@ -58,7 +59,7 @@ pub(super) fn similarity(pairs: &Path, articles: &Path) -> anyhow::Result<ExitCo
         };
         let record = ScoreLine {
             pair_id: &pair.pair_id,
-            score: clusterer.similarity(undated(a), undated(b)),
+            score: clusterer.similarity(a.input(), b.input()),
         };
         writeln!(out, "{}", serde_json::to_string(&record)?)?;
     }

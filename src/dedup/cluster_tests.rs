@@ -222,6 +222,45 @@ fn similarity_is_the_cosine_the_clusterer_joins_with() {
     );
 }
 
+/// With a window of weeks, an old story's pull fades: the follow-up that would join the story
+/// the next day starts its own story two months later, and the score says by how much it faded.
+#[test]
+fn an_old_story_needs_more_in_common_than_a_fresh_one() {
+    let config = ClusterConfig {
+        window: TimeDelta::days(90),
+        ..ClusterConfig::default()
+    };
+    let story = article(
+        "Flooding in Porto Alegre: river reaches record level",
+        "The Guaiba river rose above its record in Porto Alegre, flooding the city centre.",
+        0,
+    );
+    let follow_up = |hours| {
+        article(
+            "Schools in Porto Alegre stay closed",
+            "Classes are suspended across the state while the water in the city recedes.",
+            hours,
+        )
+    };
+    let mut next_day = StoryClusterer::new(config.clone());
+    background(&mut next_day, 0);
+    let first = next_day.add(story);
+    let joined = next_day.add(follow_up(24));
+    assert_eq!(joined.story, first.story, "{joined:?}");
+
+    let mut two_months = StoryClusterer::new(config);
+    background(&mut two_months, 0);
+    let first = two_months.add(story);
+    let late = two_months.add(follow_up(24 * 60));
+    assert_ne!(late.story, first.story, "{late:?}");
+    assert!(
+        (late.score / joined.score - (-1.0f32).exp()).abs() < 0.05,
+        "faded by exp(-60 days / 60 days): {} vs {}",
+        late.score,
+        joined.score
+    );
+}
+
 /// Memory follows the window: two months of articles with ever-new names keep the vocabulary
 /// at what three days hold.
 #[test]
