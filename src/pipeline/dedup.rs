@@ -222,6 +222,14 @@ fn story_key(story: StoryId) -> i64 {
     i64::try_from(story).unwrap_or(i64::MAX)
 }
 
+/// Most extracted articles decided in one hand-off to the blocking pool: what the channel
+/// already holds, so a burst costs one thread switch per batch, not per article, and a lone
+/// article still goes at once. Each article keeps its own transaction.
+const STORE_BATCH: usize = 64;
+
+/// What one decided article brings: its outcome and what the index must (re)load.
+type Decided = (Outcome, Option<Article>);
+
 /// Decides and stores each extracted article, and passes what the index must (re)load on.
 pub(super) async fn store_stage(
     store: Arc<Store>,
@@ -230,62 +238,92 @@ pub(super) async fn store_stage(
     to_index: mpsc::Sender<Article>,
     report: Arc<Report>,
 ) -> Result<(), PipelineError> {
-    while let Some(next) = extracted.recv().await {
+    let mut batch = Vec::with_capacity(STORE_BATCH);
+    while extracted.recv_many(&mut batch, STORE_BATCH).await > 0 {
         let store = store.clone();
-        let (back, reload, spent) = tokio::task::spawn_blocking(move || {
+        let next = std::mem::take(&mut batch);
+        let (back, decided, spent) = tokio::task::spawn_blocking(move || {
             let start = Instant::now();
             let mut dedup = dedup;
-            let outcome = match next {
-                Extracted::Article(mut article) => dedup
-                    .handle(&store, &mut article)
-                    .map(|outcome| (outcome, Some(article))),
-                Extracted::Nothing { item_id } => {
-                    store.skip_item(item_id).map(|()| (Outcome::Nothing, None))
+            let mut decided = Vec::with_capacity(next.len());
+            for next in next {
+                match decide(&mut dedup, &store, next) {
+                    Ok(one) => decided.push(one),
+                    Err(err) => return (dedup, Err((decided, err)), start.elapsed()),
                 }
-            };
-            let reload = outcome.and_then(|(outcome, article)| {
-                log(outcome, article.as_deref());
-                // A new article goes to the index as it is; an edited or copied one is read
-                // back with its new text or copies.
-                let id = match outcome {
-                    Outcome::New(_) => return Ok((outcome, article.map(|a| *a))),
-                    Outcome::Edited { of: id } | Outcome::Copy { of: id, .. } => id,
-                    Outcome::Nothing => return Ok((outcome, None)),
-                };
-                Ok((outcome, store.article(id)?.map(|(article, _)| article)))
-            });
-            let spent = (start.elapsed(), std::mem::take(&mut dedup.busy));
-            (dedup, reload, spent)
+            }
+            (dedup, Ok(decided), start.elapsed())
         })
         .await?;
         dedup = back;
-        let (total, deciding) = spent;
+        let deciding = std::mem::take(&mut dedup.busy);
         StageTimes::add(&report.stages.dedup, deciding);
-        StageTimes::add(&report.stages.store, total.saturating_sub(deciding));
-        let (outcome, reload) = reload?;
-        match outcome {
-            Outcome::New(_) => report.new_articles.fetch_add(1, Ordering::Relaxed),
-            Outcome::Copy { .. } => report.copies.fetch_add(1, Ordering::Relaxed),
-            Outcome::Edited { .. } => report.edited.fetch_add(1, Ordering::Relaxed),
-            Outcome::Nothing => 0,
+        StageTimes::add(&report.stages.store, spent.saturating_sub(deciding));
+        // What was decided before an error is stored: it still goes to the index.
+        let (decided, failed) = match decided {
+            Ok(decided) => (decided, None),
+            Err((decided, err)) => (decided, Some(err)),
         };
         let metrics = crate::metrics::global();
         metrics
             .stories_open
             .set(dedup.stories.live_stories() as i64);
-        match outcome {
-            Outcome::New(_) => metrics.articles_ingested.inc(),
-            Outcome::Copy { .. } => metrics.copies_merged.inc(),
-            Outcome::Edited { .. } => metrics.articles_edited.inc(),
-            Outcome::Nothing => 0,
-        };
-        if let Some(article) = reload
-            && to_index.send(article).await.is_err()
-        {
-            break;
+        for (outcome, reload) in decided {
+            count(&report, outcome);
+            if let Some(article) = reload
+                && to_index.send(article).await.is_err()
+            {
+                return Ok(());
+            }
+        }
+        if let Some(err) = failed {
+            return Err(err.into());
         }
     }
     Ok(())
+}
+
+/// Decides and stores one extracted article, on the blocking pool.
+fn decide(dedup: &mut Dedup, store: &Store, next: Extracted) -> Result<Decided, StoreError> {
+    let (outcome, article) = match next {
+        Extracted::Article(mut article) => {
+            let outcome = dedup.handle(store, &mut article)?;
+            (outcome, Some(article))
+        }
+        Extracted::Nothing { item_id } => {
+            store.skip_item(item_id)?;
+            (Outcome::Nothing, None)
+        }
+    };
+    log(outcome, article.as_deref());
+    // A new article goes to the index as it is; an edited or copied one is read back with its
+    // new text or copies.
+    let id = match outcome {
+        Outcome::New(_) => return Ok((outcome, article.map(|a| *a))),
+        Outcome::Edited { of: id } | Outcome::Copy { of: id, .. } => id,
+        Outcome::Nothing => return Ok((outcome, None)),
+    };
+    Ok((outcome, store.article(id)?.map(|(article, _)| article)))
+}
+
+/// Counts an outcome in the run's report and the metrics.
+fn count(report: &Report, outcome: Outcome) {
+    let metrics = crate::metrics::global();
+    match outcome {
+        Outcome::New(_) => {
+            report.new_articles.fetch_add(1, Ordering::Relaxed);
+            metrics.articles_ingested.inc();
+        }
+        Outcome::Copy { .. } => {
+            report.copies.fetch_add(1, Ordering::Relaxed);
+            metrics.copies_merged.inc();
+        }
+        Outcome::Edited { .. } => {
+            report.edited.fetch_add(1, Ordering::Relaxed);
+            metrics.articles_edited.inc();
+        }
+        Outcome::Nothing => {}
+    }
 }
 
 fn log(outcome: Outcome, article: Option<&Article>) {
