@@ -5,7 +5,7 @@ use chrono::Utc;
 use rusqlite::{OptionalExtension, Row, params};
 
 use super::stories::{join_story, take_item};
-use super::{Placement, Store, StoreError, from_text, to_text};
+use super::{Cached, Placement, Store, StoreError, from_text, to_text};
 use crate::model::{Article, FeedItem, PendingItem, TextSource};
 
 /// What became of an article handed to [`Store::store_article`].
@@ -101,7 +101,7 @@ impl Store {
     /// The id of the newest item recorded, 0 when there is none.
     pub fn last_item_id(&self) -> Result<i64, StoreError> {
         let conn = self.conn();
-        Ok(conn.query_row("SELECT COALESCE(MAX(id), 0) FROM items", [], |r| r.get(0))?)
+        Ok(conn.query_row_cached("SELECT COALESCE(MAX(id), 0) FROM items", [], |r| r.get(0))?)
     }
 
     /// Stores `article` and marks its item done, in one transaction, with its content
@@ -119,7 +119,7 @@ impl Store {
             return Ok(Stored::AlreadyDone);
         }
         let existing: Option<i64> = tx
-            .query_row(
+            .query_row_cached(
                 "SELECT id FROM articles WHERE canonical_url = ?1 LIMIT 1",
                 [&article.canonical_url],
                 |r| r.get(0),
@@ -128,7 +128,7 @@ impl Store {
         let outcome = match existing {
             Some(id) => Stored::Duplicate(id),
             None => {
-                tx.execute(
+                tx.execute_cached(
                     "INSERT INTO articles (item_id, feed_url, source, url, canonical_url, title,
                          author, published, lang, text, fetched_at, text_source, fingerprint,
                          story_id, story_score, story_joined, html, summary, tags, modified)
@@ -171,7 +171,7 @@ impl Store {
     /// Marks an item done without an article (it had neither a page nor a text to keep).
     pub fn skip_item(&self, item_id: i64) -> Result<(), StoreError> {
         self.conn()
-            .execute("UPDATE items SET done = 1 WHERE id = ?1", [item_id])?;
+            .execute_cached("UPDATE items SET done = 1 WHERE id = ?1", [item_id])?;
         Ok(())
     }
 
@@ -217,17 +217,18 @@ impl Store {
 
     /// Forgets what the index holds (before rebuilding it).
     pub fn mark_all_unindexed(&self) -> Result<(), StoreError> {
-        self.conn().execute("UPDATE articles SET indexed = 0", [])?;
+        self.conn()
+            .execute_cached("UPDATE articles SET indexed = 0", [])?;
         Ok(())
     }
 
     /// Number of articles the index is known to hold.
     pub fn indexed_count(&self) -> Result<u64, StoreError> {
-        let count: i64 =
-            self.conn()
-                .query_row("SELECT COUNT(*) FROM articles WHERE indexed = 1", [], |r| {
-                    r.get(0)
-                })?;
+        let count: i64 = self.conn().query_row_cached(
+            "SELECT COUNT(*) FROM articles WHERE indexed = 1",
+            [],
+            |r| r.get(0),
+        )?;
         Ok(count.unsigned_abs())
     }
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{Store, StoreError, from_text, to_text};
+use super::{Cached, Store, StoreError, from_text, to_text};
 use crate::model::{FeedItem, FeedState, PendingItem, Validators};
 
 /// What the store knows of one feed, as `feeds list` shows it.
@@ -71,7 +71,7 @@ fn retitle(
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
     let old: Option<(i64, Option<String>)> = tx
-        .query_row(
+        .query_row_cached(
             "SELECT id, title FROM items WHERE feed_url = ?1 AND item_key = ?2",
             params![feed_url, key],
             |r| Ok((r.get(0)?, r.get(1)?)),
@@ -83,11 +83,11 @@ fn retitle(
     if old == title {
         return Ok(0);
     }
-    tx.execute(
+    tx.execute_cached(
         "UPDATE items SET title = ?2 WHERE id = ?1",
         params![item_id, title],
     )?;
-    Ok(tx.execute(
+    Ok(tx.execute_cached(
         "UPDATE articles SET title = ?3, updated_at = ?4, indexed = 0
          WHERE item_id = ?1 AND title = ?2",
         params![item_id, old, title, to_text(now)],
@@ -154,7 +154,7 @@ impl Store {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         record_success(&tx, feed_url, now, next_poll_at)?;
-        tx.execute(
+        tx.execute_cached(
             "UPDATE feeds SET etag = ?2, last_modified = ?3, publisher_interval = ?4 WHERE url = ?1",
             params![
                 feed_url,
@@ -219,7 +219,7 @@ impl Store {
         error: &str,
         now: DateTime<Utc>,
     ) -> Result<u32, StoreError> {
-        Ok(self.conn().query_row(
+        Ok(self.conn().query_row_cached(
             "INSERT INTO feeds (url, last_fetch_at, last_error, error_streak, state)
              VALUES (?1, ?2, ?3, 1, 'backing off')
              ON CONFLICT (url) DO UPDATE SET
@@ -239,7 +239,7 @@ impl Store {
         state: FeedState,
         next_poll_at: Option<DateTime<Utc>>,
     ) -> Result<(), StoreError> {
-        self.conn().execute(
+        self.conn().execute_cached(
             "UPDATE feeds SET state = ?2, next_poll_at = ?3 WHERE url = ?1",
             params![feed_url, state.as_str(), next_poll_at.map(to_text)],
         )?;
@@ -249,7 +249,7 @@ impl Store {
     /// Remembers that `feed_url` now lives at `fetch_url` (a permanent redirect that could not be
     /// written to the feed list); `None` forgets it.
     pub fn set_fetch_url(&self, feed_url: &str, fetch_url: Option<&str>) -> Result<(), StoreError> {
-        self.conn().execute(
+        self.conn().execute_cached(
             "INSERT INTO feeds (url, fetch_url) VALUES (?1, ?2)
              ON CONFLICT (url) DO UPDATE SET fetch_url = excluded.fetch_url",
             params![feed_url, fetch_url],
@@ -262,25 +262,25 @@ impl Store {
     pub fn rename_feed(&self, from: &str, to: &str) -> Result<(), StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let target_exists: bool = tx.query_row(
+        let target_exists: bool = tx.query_row_cached(
             "SELECT EXISTS (SELECT 1 FROM feeds WHERE url = ?1)",
             [to],
             |r| r.get(0),
         )?;
         if target_exists {
-            tx.execute("DELETE FROM feeds WHERE url = ?1", [from])?;
+            tx.execute_cached("DELETE FROM feeds WHERE url = ?1", [from])?;
         } else {
-            tx.execute(
+            tx.execute_cached(
                 "UPDATE feeds SET url = ?2, fetch_url = NULL WHERE url = ?1",
                 [from, to],
             )?;
         }
         // An item both feeds had stays with the new one.
-        tx.execute(
+        tx.execute_cached(
             "UPDATE OR IGNORE items SET feed_url = ?2 WHERE feed_url = ?1",
             [from, to],
         )?;
-        tx.execute(
+        tx.execute_cached(
             "UPDATE articles SET feed_url = ?2 WHERE feed_url = ?1",
             [from, to],
         )?;
@@ -339,7 +339,7 @@ fn record_success(
     now: DateTime<Utc>,
     next_poll_at: Option<DateTime<Utc>>,
 ) -> Result<(), StoreError> {
-    conn.execute(
+    conn.execute_cached(
         "INSERT INTO feeds (url, last_fetch_at, last_success_at, next_poll_at, state, error_streak)
          VALUES (?1, ?2, ?2, ?3, 'ok', 0)
          ON CONFLICT (url) DO UPDATE SET

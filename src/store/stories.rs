@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Transaction, params, params_from_iter};
 
 use super::articles::{ARTICLE_COLUMNS, article_from_row};
-use super::{Store, StoreError, from_text, to_text};
+use super::{Cached, Store, StoreError, from_text, to_text};
 use crate::model::{Article, ArticleSource, SearchHit, Story};
 
 /// Where the deduplicator put a new article: the story it joined or started, and the cosine
@@ -53,7 +53,7 @@ pub struct Placed {
 
 /// Marks an item done; false when it already was (its article is stored).
 pub(super) fn take_item(tx: &Transaction<'_>, item_id: i64) -> Result<bool, StoreError> {
-    Ok(tx.execute(
+    Ok(tx.execute_cached(
         "UPDATE items SET done = 1 WHERE id = ?1 AND done = 0",
         [item_id],
     )? == 1)
@@ -67,7 +67,7 @@ pub(super) fn join_story(
     story: i64,
 ) -> Result<(), StoreError> {
     let seen = to_text(article.seen_at());
-    tx.execute(
+    tx.execute_cached(
         "INSERT INTO stories (id, title, first_article, first_seen, last_seen, articles)
          VALUES (?1, ?2, ?3, ?4, ?4, 1)
          ON CONFLICT (id) DO UPDATE SET
@@ -99,7 +99,7 @@ impl Store {
             }
         };
         let by_url = conn
-            .query_row(
+            .query_row_cached(
                 "SELECT id, source, title FROM articles WHERE canonical_url = ?1
                  UNION ALL
                  SELECT a.id, a.source, a.title FROM article_sources s
@@ -116,7 +116,7 @@ impl Store {
             return Ok(None);
         };
         Ok(conn
-            .query_row(
+            .query_row_cached(
                 "SELECT id, source, title FROM articles WHERE fingerprint = ?1 ORDER BY id LIMIT 1",
                 [fingerprint],
                 row(Recognised::Fingerprint),
@@ -148,7 +148,7 @@ impl Store {
         if !take_item(&tx, edited.item_id)? {
             return Ok(false);
         }
-        tx.execute(
+        tx.execute_cached(
             "UPDATE articles SET title = ?2, url = ?3, canonical_url = ?4, text = ?5,
                  author = coalesce(?6, author), fingerprint = coalesce(?7, fingerprint),
                  updated_at = ?8, html = ?9, indexed = 0
@@ -178,7 +178,7 @@ impl Store {
         if !take_item(&tx, copy.item_id)? {
             return Ok(false);
         }
-        tx.execute(
+        tx.execute_cached(
             "INSERT INTO article_sources (article_id, item_id, feed_url, source, url,
                  canonical_url, title, published, similarity, fetched_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -195,7 +195,7 @@ impl Store {
                 to_text(copy.fetched_at),
             ],
         )?;
-        tx.execute("UPDATE articles SET indexed = 0 WHERE id = ?1", [of])?;
+        tx.execute_cached("UPDATE articles SET indexed = 0 WHERE id = ?1", [of])?;
         tx.commit()?;
         Ok(true)
     }
@@ -209,7 +209,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let changed = tx.execute(
+        let changed = tx.execute_cached(
             "UPDATE articles SET story_id = ?2, story_score = ?3, story_joined = ?4,
                  fingerprint = coalesce(fingerprint, ?5), indexed = 0
              WHERE id = ?1 AND story_id IS NULL",
@@ -242,7 +242,7 @@ impl Store {
 
     /// When the newest stored article was seen (its story clock), if any is stored.
     pub fn newest_seen(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let newest: Option<String> = self.conn().query_row(
+        let newest: Option<String> = self.conn().query_row_cached(
             "SELECT max(coalesce(published, fetched_at)) FROM articles",
             [],
             |r| r.get(0),
@@ -318,7 +318,7 @@ impl Store {
     pub fn article(&self, id: i64) -> Result<Option<(Article, Placed)>, StoreError> {
         let found = {
             let conn = self.conn();
-            conn.query_row(
+            conn.query_row_cached(
                 &format!(
                     "SELECT {ARTICLE_COLUMNS}, story_score, story_joined, updated_at,
                          (SELECT first_article FROM stories WHERE stories.id = articles.story_id)
@@ -383,7 +383,7 @@ impl Store {
         let (story, articles) = {
             let conn = self.conn();
             let story = conn
-                .query_row(
+                .query_row_cached(
                     "SELECT st.id, st.title, st.first_seen, st.last_seen, st.articles,
                          (SELECT group_concat(source, char(31)) FROM (
                              SELECT source FROM articles WHERE story_id = st.id
