@@ -222,9 +222,9 @@ fn story_key(story: StoryId) -> i64 {
     i64::try_from(story).unwrap_or(i64::MAX)
 }
 
-/// Most extracted articles decided in one hand-off to the blocking pool: what the channel
-/// already holds, so a burst costs one thread switch per batch, not per article, and a lone
-/// article still goes at once. Each article keeps its own transaction.
+/// Most extracted articles decided in one hand-off to the blocking pool and one SQLite commit
+/// ([`Store::batch`]): what the channel already holds, so a burst costs one thread switch and
+/// one write to the log per batch, not per article, and a lone article still goes at once.
 const STORE_BATCH: usize = 64;
 
 /// What one decided article brings: its outcome and what the index must (re)load.
@@ -246,13 +246,19 @@ pub(super) async fn store_stage(
             let start = Instant::now();
             let mut dedup = dedup;
             let mut decided = Vec::with_capacity(next.len());
-            for next in next {
-                match decide(&mut dedup, &store, next) {
-                    Ok(one) => decided.push(one),
-                    Err(err) => return (dedup, Err((decided, err)), start.elapsed()),
+            let batch = store.batch(|store| {
+                for next in next {
+                    decide(&mut dedup, store, next).map(|one| decided.push(one))?;
                 }
-            }
-            (dedup, Ok(decided), start.elapsed())
+                Ok(())
+            });
+            let decided = match batch {
+                Ok(Ok(())) => Ok(decided),
+                Ok(Err(err)) => Err((decided, err)),
+                // Nothing of the batch was stored: nothing goes to the index.
+                Err(err) => Err((Vec::new(), err)),
+            };
+            (dedup, decided, start.elapsed())
         })
         .await?;
         dedup = back;

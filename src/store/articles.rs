@@ -114,7 +114,7 @@ impl Store {
         placement: Option<Placement>,
     ) -> Result<Stored, StoreError> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.savepoint()?;
         if !take_item(&tx, article.item_id)? {
             return Ok(Stored::AlreadyDone);
         }
@@ -204,7 +204,7 @@ impl Store {
     /// Records that the index has committed these articles.
     pub fn mark_indexed(&self, ids: &[i64]) -> Result<(), StoreError> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.savepoint()?;
         {
             let mut stmt = tx.prepare_cached("UPDATE articles SET indexed = 1 WHERE id = ?1")?;
             for id in ids {
@@ -361,5 +361,44 @@ mod tests {
         // Reopening keeps everything (and does not re-run migrations).
         let store = Store::open(&path).unwrap();
         assert_eq!(store.article_count().unwrap(), 1);
+    }
+
+    #[test]
+    fn a_batch_commits_once_and_keeps_what_succeeded() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite");
+        let store = Store::open(&path).unwrap();
+        let new = store
+            .record_poll(
+                "https://f.example/rss",
+                "F",
+                &Poll::new(
+                    &Validators::default(),
+                    &[item("a"), item("b"), item("c")],
+                    Utc::now(),
+                ),
+            )
+            .unwrap();
+        // Another connection, as `newsd search` opens.
+        let reader = Store::open(&path).unwrap();
+        let failed = store
+            .batch(|store| {
+                store
+                    .store_article(&article(&new[0], "https://news.example/a"), None, None)
+                    .unwrap();
+                assert_eq!(reader.article_count().unwrap(), 0, "committed early");
+                let failed =
+                    store.add_copy(999_999, &article(&new[1], "https://news.example/b"), 0.9);
+                store
+                    .store_article(&article(&new[2], "https://news.example/c"), None, None)
+                    .unwrap();
+                failed
+            })
+            .unwrap();
+        assert!(failed.is_err(), "a copy of a missing article is refused");
+        assert_eq!(reader.article_count().unwrap(), 2);
+        let pending = reader.pending_items().unwrap();
+        assert_eq!(pending.len(), 1, "the refused copy's item stays pending");
+        assert_eq!(pending[0].item.key, "b");
     }
 }

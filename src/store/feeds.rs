@@ -152,7 +152,7 @@ impl Store {
             publisher_interval,
         } = *poll;
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.savepoint()?;
         record_success(&tx, feed_url, now, next_poll_at)?;
         tx.execute_cached(
             "UPDATE feeds SET etag = ?2, last_modified = ?3, publisher_interval = ?4 WHERE url = ?1",
@@ -261,7 +261,7 @@ impl Store {
     /// written to the feed list), so its items are not seen as new under the new address.
     pub fn rename_feed(&self, from: &str, to: &str) -> Result<(), StoreError> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.savepoint()?;
         let target_exists: bool = tx.query_row_cached(
             "SELECT EXISTS (SELECT 1 FROM feeds WHERE url = ?1)",
             [to],

@@ -35,7 +35,8 @@ pub enum StoreError {
 const STATEMENT_CACHE: usize = 128;
 
 /// The SQLite database. One connection behind a mutex: SQLite serializes writers anyway, and
-/// every call holds the lock only for its own short statement or transaction. Other processes
+/// every call holds the lock only for its own short statement or transaction (a savepoint, so
+/// that it also works inside a [`Store::batch`]). Other processes
 /// (`newsd search`, `newsd feeds list`) open their own connection; WAL lets them read while the
 /// daemon writes.
 #[derive(Debug)]
@@ -86,6 +87,22 @@ impl Store {
                 r.get::<_, i64>(0)
             })?;
         Ok(())
+    }
+
+    /// Runs `f`, whose store calls then reach the disk in one commit: one write to the log
+    /// for a burst of small transactions. Each call inside still succeeds or fails as a whole
+    /// (its transaction is a savepoint), and what succeeded commits even when a later call
+    /// failed. Calls from other threads meanwhile join the same commit. One batch at a time:
+    /// the store stage's.
+    pub fn batch<R>(&self, f: impl FnOnce(&Store) -> R) -> Result<R, StoreError> {
+        self.conn().execute_batch("BEGIN")?;
+        let out = f(self);
+        let conn = self.conn();
+        if let Err(err) = conn.execute_batch("COMMIT") {
+            let _ = conn.execute_batch("ROLLBACK");
+            return Err(err.into());
+        }
+        Ok(out)
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {

@@ -41,7 +41,7 @@ impl Store {
         }
         let marks = vec!["?"; ids.len()].join(",");
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.savepoint()?;
         let stories: Vec<i64> = {
             let mut stmt = tx.prepare_cached(&format!(
                 "SELECT DISTINCT story_id FROM articles

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, Transaction, params, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 
 use super::articles::{ARTICLE_COLUMNS, article_from_row};
 use super::{Cached, Store, StoreError, from_text, to_text};
@@ -52,7 +52,7 @@ pub struct Placed {
 }
 
 /// Marks an item done; false when it already was (its article is stored).
-pub(super) fn take_item(tx: &Transaction<'_>, item_id: i64) -> Result<bool, StoreError> {
+pub(super) fn take_item(tx: &Connection, item_id: i64) -> Result<bool, StoreError> {
     Ok(tx.execute_cached(
         "UPDATE items SET done = 1 WHERE id = ?1 AND done = 0",
         [item_id],
@@ -61,7 +61,7 @@ pub(super) fn take_item(tx: &Transaction<'_>, item_id: i64) -> Result<bool, Stor
 
 /// Adds article `id` to story `story`, creating the story with this article's headline.
 pub(super) fn join_story(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     id: i64,
     article: &Article,
     story: i64,
@@ -144,7 +144,7 @@ impl Store {
         fingerprint: Option<&str>,
     ) -> Result<bool, StoreError> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.savepoint()?;
         if !take_item(&tx, edited.item_id)? {
             return Ok(false);
         }
@@ -174,7 +174,7 @@ impl Store {
     /// item was done already.
     pub fn add_copy(&self, of: i64, copy: &Article, similarity: f32) -> Result<bool, StoreError> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.savepoint()?;
         if !take_item(&tx, copy.item_id)? {
             return Ok(false);
         }
@@ -208,7 +208,7 @@ impl Store {
         fingerprint: Option<&str>,
     ) -> Result<(), StoreError> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.savepoint()?;
         let changed = tx.execute_cached(
             "UPDATE articles SET story_id = ?2, story_score = ?3, story_joined = ?4,
                  fingerprint = coalesce(fingerprint, ?5), indexed = 0
