@@ -272,6 +272,18 @@ mod tests {
         }
     }
 
+    /// The items `keys` of a feed polled once, new.
+    fn polled(store: &Store, keys: &[&str]) -> Vec<PendingItem> {
+        let items: Vec<_> = keys.iter().map(|k| item(k)).collect();
+        store
+            .record_poll(
+                "https://f.example/rss",
+                "F",
+                &Poll::new(&Validators::default(), &items, Utc::now()),
+            )
+            .unwrap()
+    }
+
     #[test]
     fn an_item_is_new_only_once() {
         let dir = tempfile::tempdir().unwrap();
@@ -321,13 +333,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("db.sqlite");
         let store = Store::open(&path).unwrap();
-        let new = store
-            .record_poll(
-                "https://f.example/rss",
-                "F",
-                &Poll::new(&Validators::default(), &[item("a"), item("b")], Utc::now()),
-            )
-            .unwrap();
+        let new = polled(&store, &["a", "b"]);
         let Stored::New(id) = store
             .store_article(&article(&new[0], "https://news.example/x"), None, None)
             .unwrap()
@@ -368,17 +374,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("db.sqlite");
         let store = Store::open(&path).unwrap();
-        let new = store
-            .record_poll(
-                "https://f.example/rss",
-                "F",
-                &Poll::new(
-                    &Validators::default(),
-                    &[item("a"), item("b"), item("c")],
-                    Utc::now(),
-                ),
-            )
-            .unwrap();
+        let new = polled(&store, &["a", "b", "c"]);
         // Another connection, as `newsd search` opens.
         let reader = Store::open(&path).unwrap();
         let failed = store
