@@ -6,9 +6,10 @@
 #   fuzz/run.sh feed query      # some of them
 #
 # Seeds come from the shared corpus ($NEWSD_CORPUS, default ../shared/corpus beside the
-# repository) and are copied into fuzz/corpus/<target>/ at run time (gitignored, never
-# committed); libFuzzer adds what it finds there. A crash leaves its input in
-# fuzz/artifacts/<target>/ and makes this script exit non-zero after the other targets ran.
+# repository) and from fuzz/seeds/<target>/ (the small inputs of crashes found and fixed), and
+# are copied into fuzz/corpus/<target>/ at run time (gitignored, never committed); libFuzzer
+# adds what it finds there. A crash leaves its input in fuzz/artifacts/<target>/ and makes
+# this script exit non-zero after the other targets ran.
 #
 # `--sanitizer none` keeps cargo-fuzz off every -Z flag, so no nightly toolchain is needed;
 # libFuzzer's coverage instrumentation uses stable -C flags only.
@@ -66,6 +67,7 @@ if [ ! -d "$corpus_src" ]; then
     echo "no seed corpus at $corpus_src (set NEWSD_CORPUS); fuzzing from empty corpora" >&2
 fi
 seed feed "$corpus_src/feeds/feeds/*"
+seed feed "$here/seeds/feed/*"
 seed page "$corpus_src/extraction/pages/*"
 seed opml "$corpus_src/feeds/opml/*"
 seed_queries

@@ -12,6 +12,7 @@ mod hints;
 mod http;
 mod json;
 mod parse;
+mod person;
 mod politeness;
 mod repair;
 mod root;

@@ -1,8 +1,9 @@
 //! Feed bytes → [`ParsedFeed`]: the robust layer around feed-rs. Bytes are decoded to UTF-8
 //! first ([`decode_xml`](crate::charset::decode_xml)), the root element is normalised and, only when feed-rs
 //! rejects the document, the XML is repaired and parsed again ([`repair`](super::repair)).
-//! JSON Feed has its own lenient reader ([`json`](super::json)). A parser panic is caught and
-//! reported as a parse error for that feed; it never takes the daemon down.
+//! Author text feed-rs would panic on is made safe first ([`person`](super::person)). JSON Feed
+//! has its own lenient reader ([`json`](super::json)). A parser panic is caught and reported as
+//! a parse error for that feed; it never takes the daemon down.
 
 use std::borrow::Cow;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -13,7 +14,7 @@ use feed_rs::model::{Feed, FeedType};
 use feed_rs::parser::{ParseErrorKind, ParseFeedError};
 
 use super::entry::{self, FeedFormat};
-use super::{FetchError, dates, hints, json, repair};
+use super::{FetchError, dates, hints, json, person, repair};
 use crate::charset;
 use crate::model::{FeedItem, clip_title};
 
@@ -126,8 +127,8 @@ const MAX_REPAIRS: usize = 8;
 /// again. Returns the feed and whether any repair was needed.
 fn parse_xml(text: &str, base: Option<&str>) -> Result<(Feed, bool), FetchError> {
     let mut current = match repair::drop_declarations(text) {
-        Some(text) => Cow::Owned(text),
-        None => Cow::Borrowed(text),
+        Some(text) => Cow::Owned(guard_emails(text)),
+        None => person::guard_emails(text).map_or(Cow::Borrowed(text), Cow::Owned),
     };
     let mut rebalanced = false;
     for attempt in 0..=MAX_REPAIRS {
@@ -153,7 +154,7 @@ fn parse_xml(text: &str, base: Option<&str>) -> Result<(Feed, bool), FetchError>
             })
         });
         match next {
-            Some(next) if next != *current => current = Cow::Owned(next),
+            Some(next) if next != *current => current = Cow::Owned(guard_emails(next)),
             _ => {
                 tracing::debug!(error = %error, attempt, "feed rejected");
                 return Err(FetchError::Parse(error.to_string()));
@@ -161,6 +162,12 @@ fn parse_xml(text: &str, base: Option<&str>) -> Result<(Feed, bool), FetchError>
         }
     }
     Err(FetchError::Parse("too many repairs".into()))
+}
+
+/// `text`, or its rewriting where feed-rs would panic on an author's e-mail (see [`person`]).
+/// Applied to every version feed-rs reads: a repair can turn `&laquo;` into `&#171;`.
+fn guard_emails(text: String) -> String {
+    person::guard_emails(&text).unwrap_or(text)
 }
 
 fn feed_rs_parse(text: &str, base: Option<&str>) -> Result<Feed, ParseFeedError> {
@@ -200,6 +207,26 @@ mod tests {
             !matches!(&unterminated, Err(FetchError::Parse(m)) if m.contains("panicked")),
             "{unterminated:?}"
         );
+    }
+
+    #[test]
+    fn an_author_email_beside_a_multibyte_character_is_read_not_a_panic_feed_rs_3_0_0() {
+        // feed-rs 3.0.0 (`parse_person_name_email`) sliced inside the `»` after the e-mail,
+        // and the feed was lost as "the feed parser panicked".
+        for (author, name) in [
+            ("a@b.cc» Jöhn", "Jöhn"),
+            ("Jöhn «a@b.cc»", "Jöhn"),
+            ("Jöhn\u{a0}a@b.cc", "Jöhn"),
+            ("Jö-a@b.cc", "Jö"),
+            ("&#171;a@b.cc&#187; Jöhn", "Jöhn"),
+        ] {
+            let rss = format!(
+                "<rss version=\"2.0\"><channel><title>T</title><item><title>A</title>\
+                 <author>{author}</author></item></channel></rss>"
+            );
+            let feed = parse_feed(rss.as_bytes(), "").expect(author);
+            assert_eq!(feed.items[0].author.as_deref(), Some(name), "{author}");
+        }
     }
 
     #[test]

@@ -6,8 +6,10 @@
 //!                     `page_workers` at once)     SQLite)                commits)
 //! ```
 //! Every channel is bounded, so a slow indexer slows the store task, which slows the page
-//! workers, which makes the pollers wait. Items are written to SQLite before they are queued,
-//! so whatever is in a channel when the process dies is found again at the next start.
+//! workers, which makes the pollers wait; a poller waiting to queue its items holds one of the
+//! `POLLS_IN_FLIGHT` permits every feed fetch needs, so the feed fetches wait too. Items are
+//! written to SQLite before they are queued, so whatever is in a channel when the process dies
+//! is found again at the next start.
 
 mod dedup;
 mod indexer;
@@ -43,6 +45,10 @@ use retention::{DELETE_QUEUE, Deletion, retention_task};
 /// Items found by pollers, waiting for a page worker. Small: items are already safe in SQLite,
 /// the queue only has to keep the workers busy.
 const ITEM_QUEUE: usize = 64;
+/// Feeds polled at once, each holding its new items until they are queued (`Pollers::polls`):
+/// the queue's size, so a full queue stops the feed fetches within one queue's worth of polls
+/// and the items held in memory are at most this many feeds' new items.
+const POLLS_IN_FLIGHT: usize = ITEM_QUEUE;
 /// Extracted articles waiting for the store task.
 const ARTICLE_QUEUE: usize = 64;
 /// Stored articles waiting for the indexer; about one commit batch of slack.
@@ -267,6 +273,7 @@ pub async fn run(
         feeds_file: config.feeds_file.clone(),
         feeds_file_lock: tokio::sync::Mutex::new(()),
         items: item_tx,
+        polls: tokio::sync::Semaphore::new(POLLS_IN_FLIGHT),
         report: report.clone(),
         shutdown: shutdown.clone(),
     });

@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
@@ -32,6 +32,13 @@ pub(super) struct Pollers {
     /// Serializes rewrites of the feed list by concurrent pollers.
     pub feeds_file_lock: tokio::sync::Mutex<()>,
     pub items: mpsc::Sender<PendingItem>,
+    /// One permit per poll in flight, held from before the fetch until the poll's new items
+    /// are queued ([`POLLS_IN_FLIGHT`](super::POLLS_IN_FLIGHT)). When the item queue is full,
+    /// the pollers holding permits wait on it and the others wait here, before fetching: the
+    /// page stage's pace reaches the feed fetches, and at most that many feeds' new items are
+    /// held in memory. A semaphore, since the wait is across `.await`s; tokio's is fair, so
+    /// no feed waits forever.
+    pub polls: Semaphore,
     pub report: Arc<Report>,
     pub shutdown: CancellationToken,
 }
@@ -116,9 +123,13 @@ impl Pollers {
         }
     }
 
-    /// Polls once and records the outcome. Returns when to poll next (`None`: never, or shut
-    /// down).
+    /// Polls once, when a permit is free, and records the outcome. Returns when to poll next
+    /// (`None`: never, or shut down).
     async fn poll(&self, feed: &mut FeedConfig) -> Option<Duration> {
+        let _permit = tokio::select! {
+            permit = self.polls.acquire() => permit.expect("the poll semaphore is never closed"),
+            () = self.shutdown.cancelled() => return None,
+        };
         let stored = self.stored_schedule(feed).await;
         let start = std::time::Instant::now();
         let result = tokio::select! {

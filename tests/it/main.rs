@@ -1,6 +1,7 @@
 //! The integration tests: the real `newsd` binary, run as a child process, against a local web
 //! site serving fixture feeds and pages, with its SQLite database and tantivy index in a temp dir.
 
+mod backpressure;
 mod crash;
 mod daemon;
 mod extract;
