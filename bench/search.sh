@@ -8,6 +8,10 @@
 # stopped after.
 #
 #   bench/search.sh [N] [SHARED_DIR]
+#
+# Server CPU per query by kind (steadier than latency on a shared machine): start `newsd run`
+# on target/bench-search, then bench/search_cpu.py PID http://127.0.0.1:18080 \
+#   target/bench-search/queries.jsonl
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N="${1:-100000}"

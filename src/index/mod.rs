@@ -3,20 +3,23 @@
 //! another one (`newsd search` while the daemon runs).
 
 mod build;
+mod facets;
 pub mod query;
 mod schema;
 mod search;
 mod snippet;
+mod word_cache;
 mod writer;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use tantivy::directory::MmapDirectory;
-use tantivy::{Index, IndexReader, ReloadPolicy};
+use tantivy::{Index, IndexReader, IndexSettings, ReloadPolicy};
 use tracing::warn;
 
-pub use search::{Collapse, FacetCount, Facets, MAX_LIMIT, SearchRequest, SearchResults, Sort};
+pub use facets::{FacetCount, Facets};
+pub use search::{Collapse, MAX_LIMIT, SearchRequest, SearchResults, Sort};
 pub use writer::ArticleWriter;
 
 use schema::{Fields, TextPair};
@@ -49,6 +52,17 @@ pub struct SearchIndex {
 /// The title/body pairs holding documents, and the searcher generation they were read of.
 type PopulatedPairs = (u64, Vec<TextPair>);
 
+/// Settings of a new index. Stored documents are compressed in blocks of about 4 KB (tantivy's
+/// default is 16 KB): each hit of a page decompresses its whole block, and an article is about
+/// that size, so a hit decompresses one or two articles instead of four or five. An index made
+/// by an older version keeps its own settings.
+fn settings() -> IndexSettings {
+    IndexSettings {
+        docstore_blocksize: 4096,
+        ..IndexSettings::default()
+    }
+}
+
 impl SearchIndex {
     /// Opens the index in `dir`, creating it (and `dir`) if needed.
     pub fn open(dir: &Path) -> Result<SearchIndex, IndexError> {
@@ -59,7 +73,11 @@ impl SearchIndex {
         std::fs::create_dir_all(dir).map_err(|e| open_err(e.into()))?;
         let directory = MmapDirectory::open(dir).map_err(|e| open_err(e.into()))?;
         let (schema, _) = schema::build();
-        let mut index = Index::open_or_create(directory, schema.clone()).map_err(open_err)?;
+        let mut index = Index::builder()
+            .schema(schema.clone())
+            .settings(settings())
+            .open_or_create(directory)
+            .map_err(open_err)?;
         if schema::fields_of(&index.schema()).is_err() {
             // Written by an older version: the index is derived data, so it is rebuilt from
             // the store (start-up finds it empty and reindexes).
@@ -68,7 +86,7 @@ impl SearchIndex {
             std::fs::remove_dir_all(dir).map_err(|e| open_err(e.into()))?;
             std::fs::create_dir_all(dir).map_err(|e| open_err(e.into()))?;
             let directory = MmapDirectory::open(dir).map_err(|e| open_err(e.into()))?;
-            index = Index::create(directory, schema, Default::default()).map_err(open_err)?;
+            index = Index::create(directory, schema, settings()).map_err(open_err)?;
         }
         schema::register_analyzers(&index);
         let fields = schema::fields_of(&index.schema()).map_err(open_err)?;

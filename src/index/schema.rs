@@ -12,8 +12,10 @@ use tantivy::schema::{
 };
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
-    TextAnalyzer,
+    TextAnalyzer, TextAnalyzerBuilder, Tokenizer,
 };
+
+use super::word_cache::remembering;
 
 /// The languages with a stemmer, by ISO 639-1 code: every Snowball stemmer tantivy has.
 pub(super) const STEMMED: [(&str, Language); 18] = [
@@ -144,13 +146,15 @@ pub(super) fn build() -> (Schema, Fields) {
     (builder.build(), fields)
 }
 
+/// Words, lowercased: the start of every analyzer here.
+fn words() -> TextAnalyzerBuilder<impl Tokenizer> {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+}
+
 /// Registers the analyzers the schema names; needed on every opened index.
 pub(super) fn register_analyzers(index: &Index) {
-    let words = || {
-        TextAnalyzer::builder(SimpleTokenizer::default())
-            .filter(RemoveLongFilter::limit(40))
-            .filter(LowerCaser)
-    };
     let manager = index.tokenizers();
     manager.register(WORDS, words().filter(AsciiFoldingFilter).build());
     for (code, language) in STEMMED {
@@ -161,6 +165,14 @@ pub(super) fn register_analyzers(index: &Index) {
             .build();
         manager.register(&analyzer_name(code), analyzer);
     }
+}
+
+/// The analyzer of `field` for snippets: the same tokens as the registered one (every analyzer
+/// here is words then filters that make one word at most one token), with what each word
+/// became remembered across calls.
+pub(super) fn snippet_analyzer(index: &Index, field: Field) -> tantivy::Result<TextAnalyzer> {
+    let analyzer = index.tokenizer_for_field(field)?;
+    Ok(remembering(field.field_id() as usize, analyzer))
 }
 
 /// Looks up the fields of an opened index by name (so an index written by this version opens
@@ -175,4 +187,37 @@ pub(super) fn fields_of(schema: &Schema) -> tantivy::Result<Fields> {
         ));
     }
     Ok(fields)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(String, usize, usize)> {
+        let mut stream = analyzer.token_stream(text);
+        let mut tokens = Vec::new();
+        while let Some(token) = stream.next() {
+            tokens.push((token.text.clone(), token.offset_from, token.offset_to));
+        }
+        tokens
+    }
+
+    #[test]
+    fn snippet_analyzers_yield_the_index_analyzers_tokens() {
+        let (schema, fields) = build();
+        let index = Index::create_in_ram(schema);
+        register_analyzers(&index);
+        let text = "Les élections législatives: Wahlen, Häuser und Straßen; çocukların \
+                    kitaplarından, running happily past the HÄUSER again. Выборы прошли. \
+                    a-word-longer-than-forty-letters-supercalifragilisticexpialidociousness";
+        let targets = fields.text.iter().flat_map(|p| [p.title, p.body]);
+        for field in targets.chain([fields.source, fields.authors]) {
+            let mut indexed = index.tokenizer_for_field(field).unwrap();
+            let mut cached = snippet_analyzer(&index, field).unwrap();
+            let expected = tokens(&mut indexed, text);
+            // Twice: the second pass reads the words remembered by the first.
+            assert_eq!(tokens(&mut cached, text), expected, "{field:?}");
+            assert_eq!(tokens(&mut cached, text), expected, "{field:?}, remembered");
+        }
+    }
 }

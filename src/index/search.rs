@@ -6,15 +6,13 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use tantivy::aggregation::agg_req::Aggregations;
-use tantivy::aggregation::agg_result::{AggregationResult, BucketResult};
-use tantivy::aggregation::{AggregationCollector, Key};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
 
 use super::build::{Builder, date_range, filter};
+use super::facets::{FacetCollector, Facets};
 use super::query::{QueryError, parse};
 use super::schema::TextPair;
 use super::snippet::Snippets;
@@ -30,8 +28,6 @@ pub const MAX_LIMIT: usize = 100;
 const MAX_OFFSET: usize = 5_000;
 /// Candidates read per collapsed page: enough to fill a page with distinct stories.
 const COLLAPSE_FACTOR: usize = 8;
-/// Facet values returned per facet.
-const FACET_SIZE: u32 = 20;
 /// Half-life of the recency boost, in days.
 const RECENCY_HALF_LIFE_DAYS: f32 = 2.0;
 
@@ -106,24 +102,6 @@ pub struct SearchRequest {
     pub facets: bool,
 }
 
-/// One facet value and how many matching articles have it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FacetCount {
-    pub value: String,
-    pub count: u64,
-}
-
-/// Counts of matching articles.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Facets {
-    /// Most frequent first.
-    pub source: Vec<FacetCount>,
-    /// `YYYY-MM-DD`, newest first.
-    pub day: Vec<FacetCount>,
-    /// Most frequent first.
-    pub lang: Vec<FacetCount>,
-}
-
 /// A page of results.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SearchResults {
@@ -178,10 +156,11 @@ impl SearchIndex {
             )));
         }
         let searcher = self.reader.searcher();
+        let newest = self.max_id(&searcher)?;
         let cursor = match &request.cursor {
             Some(text) => Cursor::decode(text)?,
             None => Cursor {
-                max_id: self.max_id(&searcher)?,
+                max_id: newest,
                 offset: 0,
             },
         };
@@ -192,13 +171,15 @@ impl SearchIndex {
             pairs: self.populated_pairs(&searcher),
         };
         let matching = builder.build(&node).map_err(query_error)?;
-        let query = self.with_filters(matching.box_clone(), request, cursor.max_id);
+        // Articles added since the cursor's first page are left out; none were on a first page.
+        let snapshot = (cursor.max_id < newest).then_some(cursor.max_id);
+        let query = self.with_filters(matching.box_clone(), request, snapshot);
 
         let wanted = match request.collapse {
             Collapse::None => cursor.offset + request.limit + 1,
             Collapse::Story => ((cursor.offset + request.limit) * COLLAPSE_FACTOR).max(64),
         };
-        let (total, top) = self.top(&searcher, &*query, request, wanted)?;
+        let top = self.top(&searcher, &*query, request, wanted)?;
         let (page, more) = match request.collapse {
             Collapse::None => {
                 let more = top.len() > cursor.offset + request.limit;
@@ -222,10 +203,13 @@ impl SearchIndex {
             }
         };
         let hits = self.hits(&searcher, &*matching, page)?;
-        let facets = if request.facets {
-            Some(self.facets(&searcher, &*query)?)
+        // Counted apart from the ranking: ranking by relevance skips the blocks of documents
+        // that cannot reach the page (block-max WAND), and counting needs no scores.
+        let (total, facets) = if request.facets {
+            let (total, facets) = searcher.search(&*query, &FacetCollector)?;
+            (total, Some(facets))
         } else {
-            None
+            (searcher.search(&*query, &Count)?, None)
         };
         let next_cursor = more.then(|| {
             Cursor {
@@ -290,12 +274,14 @@ impl SearchIndex {
         }
     }
 
-    /// `query` restricted by the request's filters and the cursor's snapshot.
+    /// `query` restricted by the request's filters and to articles up to `snapshot` (an id).
+    /// Unrestricted, it is `query` itself: a union of words at the top is what block-max WAND
+    /// applies to.
     fn with_filters(
         &self,
         query: Box<dyn Query>,
         request: &SearchRequest,
-        max_id: i64,
+        snapshot: Option<i64>,
     ) -> Box<dyn Query> {
         let f = &self.fields;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, query)];
@@ -331,31 +317,36 @@ impl SearchIndex {
             let range = date_range(f.date, request.since, request.until);
             clauses.push((Occur::Must, filter(range)));
         }
-        let snapshot = RangeQuery::new(
-            std::ops::Bound::Unbounded,
-            std::ops::Bound::Included(Term::from_field_i64(f.id, max_id)),
-        );
-        clauses.push((Occur::Must, filter(Box::new(snapshot))));
+        if let Some(max_id) = snapshot {
+            let snapshot = RangeQuery::new(
+                std::ops::Bound::Unbounded,
+                std::ops::Bound::Included(Term::from_field_i64(f.id, max_id)),
+            );
+            clauses.push((Occur::Must, filter(Box::new(snapshot))));
+        }
+        if clauses.len() == 1 {
+            return clauses.pop().expect("the query").1;
+        }
         Box::new(BooleanQuery::new(clauses))
     }
 
-    /// The count of matches and the first `wanted` in the request's order, with their scores
-    /// (0 when sorted by date).
+    /// The first `wanted` matches in the request's order, with their scores (0 when sorted by
+    /// date).
     fn top(
         &self,
         searcher: &Searcher,
         query: &dyn Query,
         request: &SearchRequest,
         wanted: usize,
-    ) -> Result<(usize, Vec<(f32, DocAddress)>), IndexError> {
+    ) -> Result<Vec<(f32, DocAddress)>, IndexError> {
         let top = TopDocs::with_limit(wanted);
         Ok(match (request.sort, request.recency) {
             (Sort::Newest, _) => {
                 let by_date = top.order_by_fast_field::<tantivy::DateTime>("date", Order::Desc);
-                let (total, docs) = searcher.search(query, &(Count, by_date))?;
-                (total, docs.into_iter().map(|(_, a)| (0.0, a)).collect())
+                let docs = searcher.search(query, &by_date)?;
+                docs.into_iter().map(|(_, a)| (0.0, a)).collect()
             }
-            (Sort::Relevance, false) => searcher.search(query, &(Count, top.order_by_score()))?,
+            (Sort::Relevance, false) => searcher.search(query, &top.order_by_score())?,
             (Sort::Relevance, true) => {
                 let now = Utc::now().timestamp();
                 let boosted = top.tweak_score(move |segment: &tantivy::SegmentReader| {
@@ -370,7 +361,7 @@ impl SearchIndex {
                         score * (1.0 + 0.5_f32.powf(age_days / RECENCY_HALF_LIFE_DAYS))
                     }
                 });
-                searcher.search(query, &(Count, boosted))?
+                searcher.search(query, &boosted)?
             }
         })
     }
@@ -466,53 +457,6 @@ impl SearchIndex {
         }
         Ok(hits)
     }
-
-    /// Counts per source, day and language over every match.
-    fn facets(&self, searcher: &Searcher, query: &dyn Query) -> Result<Facets, IndexError> {
-        let request: Aggregations = serde_json::from_value(serde_json::json!({
-            "source": { "terms": { "field": "source_exact", "size": FACET_SIZE } },
-            "lang": { "terms": { "field": "lang", "size": FACET_SIZE } },
-            "day": { "date_histogram": { "field": "date", "fixed_interval": "1d", "min_doc_count": 1 } },
-        }))
-        .map_err(|e| IndexError::Tantivy(tantivy::TantivyError::InvalidArgument(e.to_string())))?;
-        let collector = AggregationCollector::from_aggs(request, Default::default());
-        let results = searcher.search(query, &collector)?;
-        let buckets = |name: &str| -> Vec<FacetCount> {
-            let Some(AggregationResult::BucketResult(result)) = results.0.get(name) else {
-                return Vec::new();
-            };
-            let entries: Vec<(String, u64)> = match result {
-                BucketResult::Terms { buckets, .. } => buckets
-                    .iter()
-                    .map(|b| (key_text(&b.key), b.doc_count))
-                    .collect(),
-                BucketResult::Histogram { buckets } => buckets
-                    .iter()
-                    .map(|b| {
-                        let day = match &b.key {
-                            Key::F64(ms) => DateTime::<Utc>::from_timestamp_millis(*ms as i64)
-                                .map(|d| d.format("%Y-%m-%d").to_string())
-                                .unwrap_or_default(),
-                            other => key_text(other),
-                        };
-                        (day, b.doc_count)
-                    })
-                    .collect(),
-                _ => Vec::new(),
-            };
-            entries
-                .into_iter()
-                .map(|(value, count)| FacetCount { value, count })
-                .collect()
-        };
-        let mut day = buckets("day");
-        day.sort_by(|a, b| b.value.cmp(&a.value));
-        Ok(Facets {
-            source: buckets("source"),
-            day,
-            lang: buckets("lang"),
-        })
-    }
 }
 
 /// A hit and the other matching articles of its story.
@@ -558,15 +502,6 @@ fn outlets_of(searcher: &Searcher, docs: &[DocAddress]) -> Result<Vec<String>, I
 
 fn first_str(doc: &TantivyDocument, field: Field) -> Option<&str> {
     doc.get_first(field).and_then(|v| v.as_str())
-}
-
-fn key_text(key: &Key) -> String {
-    match key {
-        Key::Str(s) => s.clone(),
-        Key::I64(n) => n.to_string(),
-        Key::U64(n) => n.to_string(),
-        Key::F64(n) => n.to_string(),
-    }
 }
 
 /// The start of `body`, cut at a word boundary.

@@ -3,6 +3,7 @@
 use chrono::TimeDelta;
 
 use super::*;
+use crate::index::FacetCount;
 use crate::model::{Article, ArticleSource};
 
 /// 2025-11-04 08:00 UTC, the day the test news happened.
@@ -280,6 +281,67 @@ fn facets_count_sources_days_and_languages() {
     assert_eq!(facets.day[0].value, "2025-11-04", "{:?}", facets.day);
     assert_eq!(facets.day[0].count, 2);
     assert_eq!(facets.day.len(), 5);
+}
+
+#[test]
+fn facets_add_up_over_segments_and_count_an_article_once_per_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = SearchIndex::open(dir.path()).unwrap();
+    let mut writer = index.writer(15_000_000).unwrap();
+    // Two commits, two segments: each counts its own ordinals, the totals are merged by name.
+    for docs in [&DOCS[..3], &DOCS[3..]] {
+        for doc in docs {
+            let mut article = article(doc);
+            if doc.id == 2 {
+                // An outlet that also carries a copy of its own article.
+                article.copies = vec![ArticleSource {
+                    source: "Northern Wire".into(),
+                    url: "https://wire.example/2-again".into(),
+                    title: "Again".into(),
+                    published: None,
+                    similarity: 1.0,
+                }];
+            }
+            writer.add(&article).unwrap();
+        }
+        writer.commit().unwrap();
+    }
+    assert!(index.reader.searcher().segment_readers().len() >= 2);
+    let mut req = request("geneva OR genève OR женеве OR cenevre OR erdbeben");
+    req.facets = true;
+    let results = index.run(&req).unwrap();
+    let facets = results.facets.unwrap();
+    let pairs = |facet: &[FacetCount]| -> Vec<(String, u64)> {
+        facet.iter().map(|f| (f.value.clone(), f.count)).collect()
+    };
+    assert_eq!(results.total, 6);
+    assert_eq!(
+        pairs(&facets.lang),
+        [("en", 2), ("de", 1), ("fr", 1), ("ru", 1), ("tr", 1)].map(|(v, c)| (v.to_owned(), c)),
+        "most frequent first, ties by name"
+    );
+    assert_eq!(
+        facets
+            .source
+            .iter()
+            .find(|f| f.value == "Northern Wire")
+            .map(|f| f.count),
+        Some(1),
+        "{:?}",
+        facets.source
+    );
+    let days: Vec<&str> = facets.day.iter().map(|f| f.value.as_str()).collect();
+    assert_eq!(
+        days,
+        [
+            "2025-11-04",
+            "2025-11-03",
+            "2025-11-02",
+            "2025-11-01",
+            "2025-10-30"
+        ]
+    );
+    assert_eq!(facets.day.iter().map(|f| f.count).sum::<u64>(), 6);
 }
 
 #[test]

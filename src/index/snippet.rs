@@ -1,7 +1,8 @@
 //! Highlighted snippets for a page of hits. tantivy's generator analyzes the whole text it is
 //! given (tokenizer, stemmer, per word); for a body of a few kilobytes that was most of a
 //! search's time. Here the body is first narrowed to the window where the query's terms occur
-//! (a substring test on lowercase text, no analysis), and only that window is analyzed.
+//! (a substring test on lowercase text, no analysis), and only that window is analyzed, by
+//! an analyzer that remembers its words ([`super::word_cache`]).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -12,6 +13,7 @@ use tantivy::snippet::{Snippet, SnippetGenerator};
 use tantivy::{Searcher, Term};
 
 use super::IndexError;
+use super::schema::snippet_analyzer;
 
 /// The query's snippet generators, one per field, made when first needed.
 pub(super) struct Snippets<'a> {
@@ -84,7 +86,7 @@ impl Generator {
             }
         }
         let needles = weighted.keys().map(|t| needle(t)).collect();
-        let tokenizer = searcher.index().tokenizer_for_field(field)?;
+        let tokenizer = snippet_analyzer(searcher.index(), field)?;
         Ok(Generator {
             inner: SnippetGenerator::new(weighted, tokenizer, field, max_chars),
             needles,

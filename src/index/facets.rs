@@ -1,0 +1,214 @@
+//! Facets: how many matching articles per source, language and day, counted in one pass over
+//! the matches without scoring them, from the fast-field columns (term ordinals and dates
+//! counted into arrays; names looked up only for the ordinals seen).
+
+use std::collections::HashMap;
+
+use chrono::DateTime;
+use serde::Serialize;
+use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::columnar::{Column, StrColumn};
+use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
+
+/// Facet values returned per facet (days: all of them).
+const FACET_SIZE: usize = 20;
+/// Days counted in an array, back from a segment's newest; older dates (rare) go to a map.
+const DAYS_IN_ARRAY: i64 = 20_000;
+const SECONDS_PER_DAY: i64 = 86_400;
+
+/// One facet value and how many matching articles have it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FacetCount {
+    pub value: String,
+    pub count: u64,
+}
+
+/// Counts of matching articles.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Facets {
+    /// Most frequent first.
+    pub source: Vec<FacetCount>,
+    /// `YYYY-MM-DD`, newest first.
+    pub day: Vec<FacetCount>,
+    /// Most frequent first.
+    pub lang: Vec<FacetCount>,
+}
+
+/// Counts the matches, and the facets of them.
+pub(super) struct FacetCollector;
+
+/// Per segment: counts by term ordinal and by day.
+pub(super) struct SegmentFacets {
+    matches: usize,
+    source: Option<StrColumn>,
+    source_counts: Vec<u64>,
+    lang: Option<StrColumn>,
+    lang_counts: Vec<u64>,
+    date: Option<Column<tantivy::DateTime>>,
+    /// Day number (days since 1970) of `day_counts[0]`.
+    first_day: i64,
+    day_counts: Vec<u64>,
+    older_days: HashMap<i64, u64>,
+    /// A document's ordinals, deduplicated (an outlet may be listed twice for one article).
+    ords: Vec<u64>,
+}
+
+/// What a segment counted, by value.
+#[derive(Default)]
+pub(super) struct PartialFacets {
+    matches: usize,
+    source: HashMap<String, u64>,
+    lang: HashMap<String, u64>,
+    day: HashMap<i64, u64>,
+}
+
+impl Collector for FacetCollector {
+    type Fruit = (usize, Facets);
+    type Child = SegmentFacets;
+
+    fn for_segment(
+        &self,
+        _segment: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<SegmentFacets> {
+        let columns = reader.fast_fields();
+        let source = columns.str("source_exact")?;
+        let lang = columns.str("lang")?;
+        let date = columns.date("date").ok();
+        let terms = |column: &Option<StrColumn>| column.as_ref().map_or(0, |c| c.num_terms());
+        let last_day = date
+            .as_ref()
+            .map_or(0, |c| day_of(c.max_value().into_timestamp_secs()));
+        let first_day = date.as_ref().map_or(0, |c| {
+            day_of(c.min_value().into_timestamp_secs()).max(last_day - DAYS_IN_ARRAY + 1)
+        });
+        Ok(SegmentFacets {
+            matches: 0,
+            source_counts: vec![0; terms(&source)],
+            lang_counts: vec![0; terms(&lang)],
+            source,
+            lang,
+            date,
+            first_day,
+            day_counts: vec![0; (last_day - first_day + 1).max(0) as usize],
+            older_days: HashMap::new(),
+            ords: Vec::new(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, segments: Vec<PartialFacets>) -> tantivy::Result<(usize, Facets)> {
+        let mut all = PartialFacets::default();
+        for segment in segments {
+            all.matches += segment.matches;
+            for (into, from) in [
+                (&mut all.source, segment.source),
+                (&mut all.lang, segment.lang),
+            ] {
+                for (value, count) in from {
+                    *into.entry(value).or_default() += count;
+                }
+            }
+            for (day, count) in segment.day {
+                *all.day.entry(day).or_default() += count;
+            }
+        }
+        let mut day: Vec<(i64, u64)> = all.day.into_iter().collect();
+        day.sort_unstable_by_key(|&(day, _)| std::cmp::Reverse(day));
+        let day = day
+            .into_iter()
+            .map(|(day, count)| FacetCount {
+                value: DateTime::from_timestamp(day * SECONDS_PER_DAY, 0)
+                    .map(|d| d.format("%Y-%m-%d").to_string())
+                    .unwrap_or_default(),
+                count,
+            })
+            .collect();
+        Ok((
+            all.matches,
+            Facets {
+                source: most_frequent(all.source),
+                day,
+                lang: most_frequent(all.lang),
+            },
+        ))
+    }
+}
+
+impl SegmentCollector for SegmentFacets {
+    type Fruit = PartialFacets;
+
+    fn collect(&mut self, doc: DocId, _score: Score) {
+        self.matches += 1;
+        for (column, counts) in [
+            (&self.source, &mut self.source_counts),
+            (&self.lang, &mut self.lang_counts),
+        ] {
+            let Some(column) = column else { continue };
+            self.ords.clear();
+            self.ords.extend(column.term_ords(doc));
+            if self.ords.len() > 1 {
+                self.ords.sort_unstable();
+                self.ords.dedup();
+            }
+            for &ord in &self.ords {
+                counts[ord as usize] += 1;
+            }
+        }
+        if let Some(date) = self.date.as_ref().and_then(|c| c.first(doc)) {
+            let day = day_of(date.into_timestamp_secs());
+            match usize::try_from(day - self.first_day) {
+                Ok(at) if at < self.day_counts.len() => self.day_counts[at] += 1,
+                _ => *self.older_days.entry(day).or_default() += 1,
+            }
+        }
+    }
+
+    fn harvest(self) -> PartialFacets {
+        let names = |column: Option<StrColumn>, counts: Vec<u64>| {
+            let mut named = HashMap::new();
+            let Some(column) = column else { return named };
+            let (ords, counts): (Vec<u64>, Vec<u64>) =
+                (0..).zip(counts).filter(|&(_, count)| count > 0).unzip();
+            // One pass over the dictionary for all of them: looking ordinals up one by one
+            // decodes a dictionary block each.
+            let mut counts = counts.into_iter();
+            let _ = column.dictionary().sorted_ords_to_term_cb(&ords, |name| {
+                if let Some(count) = counts.next() {
+                    named.insert(String::from_utf8_lossy(name).into_owned(), count);
+                }
+            });
+            named
+        };
+        let mut day = self.older_days;
+        for (at, count) in self.day_counts.into_iter().enumerate() {
+            if count > 0 {
+                day.insert(self.first_day + at as i64, count);
+            }
+        }
+        PartialFacets {
+            matches: self.matches,
+            source: names(self.source, self.source_counts),
+            lang: names(self.lang, self.lang_counts),
+            day,
+        }
+    }
+}
+
+fn day_of(timestamp: i64) -> i64 {
+    timestamp.div_euclid(SECONDS_PER_DAY)
+}
+
+/// The `FACET_SIZE` most frequent values, ties in name order.
+fn most_frequent(counts: HashMap<String, u64>) -> Vec<FacetCount> {
+    let mut counts: Vec<FacetCount> = counts
+        .into_iter()
+        .map(|(value, count)| FacetCount { value, count })
+        .collect();
+    counts.sort_unstable_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+    counts.truncate(FACET_SIZE);
+    counts
+}
