@@ -11,7 +11,8 @@ published times spread at a constant rate chosen so that the 72 h window holds -
 articles. The stream has --window articles to fill the window, then --measure more.
 
 Usage: cluster_gen.py --window N [--measure M] [--seed S] > stream.jsonl
-Writes JSON lines {"id","source","url","published","lang","title","text"} in stream order.
+Writes JSON lines {"id","source","url","published","lang","title","text","cluster"} in stream
+order; "cluster" is the synthetic story, the truth `score_clusters.py` scores decisions against.
 """
 
 import argparse
@@ -121,6 +122,7 @@ def main():
             "lang": lang,
             "title": title,
             "text": text,
+            "cluster": s,
         }
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
 

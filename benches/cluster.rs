@@ -3,22 +3,38 @@
 //! article's text is signed and looked up among recent copies; a copy becomes a source of the
 //! article it copies, anything else enters the copy index and the clusterer.
 //!
-//! Only the dedup calls are timed (reading and parsing JSON is not). The stream's first
-//! `--window` articles fill the 72 h window; the rest is the measurement, reported as
-//! articles/s, alongside the fill in quarters so that the cost can be seen as the window grows.
+//! Only the dedup calls are timed (reading and parsing JSON is not: the stream is parsed in
+//! chunks, then each chunk goes through the dedup calls). Both wall time and the thread's CPU
+//! time (`/proc/thread-self/schedstat`) are taken: on a shared machine the CPU time is the
+//! steadier number. The stream's first `--window` articles fill the 72 h window; the rest is
+//! the measurement, reported as articles/s, alongside the fill in quarters so that the cost
+//! can be seen as the window grows. The allocator is jemalloc, as in the daemon.
 //!
-//! Usage: `cargo bench --bench cluster -- STREAM.jsonl --window N [--decisions OUT.jsonl]`
+//! Usage: `cargo bench --bench cluster -- STREAM.jsonl --window N [--decisions OUT.jsonl]`;
+//! the decisions are `{"id","cluster","copy_of"}` lines (a copy gets the story of the article it
+//! copies, as in `newsd inspect cluster`), which `score_clusters.py` scores against the
+//! stream's own `cluster` field.
 
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use newsd::dedup::{ClusterConfig, ClusterInput, CopyConfig, CopyDetector, StoryClusterer};
+use newsd::dedup::{
+    ClusterConfig, ClusterInput, CopyConfig, CopyDetector, StoryClusterer, StoryId,
+};
 use serde::Deserialize;
+
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
+/// Articles parsed ahead of the timed calls.
+const CHUNK: usize = 4096;
 
 #[derive(Deserialize)]
 struct Article {
+    id: Option<String>,
     title: Option<String>,
     text: Option<String>,
     lang: Option<String>,
@@ -56,72 +72,139 @@ fn args() -> anyhow::Result<Args> {
 #[derive(Default)]
 struct Stretch {
     articles: usize,
-    time: Duration,
+    wall: Duration,
+    cpu: Duration,
 }
 
 impl Stretch {
     fn rate(&self) -> f64 {
-        self.articles as f64 / self.time.as_secs_f64().max(1e-9)
+        self.articles as f64 / self.wall.as_secs_f64().max(1e-9)
     }
+
+    fn cpu_rate(&self) -> f64 {
+        self.articles as f64 / self.cpu.as_secs_f64().max(1e-9)
+    }
+}
+
+/// This thread's time on a CPU so far (the first field of `/proc/thread-self/schedstat`, in ns).
+fn thread_cpu() -> Duration {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .map_or(Duration::ZERO, Duration::from_nanos)
+}
+
+/// A field of `/proc/self/status` in kB (`VmHWM`: peak resident memory).
+fn status_kb(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// One article's outcome, for `--decisions`.
+struct Decision {
+    n: usize,
+    copy_of: Option<i64>,
+    story: Option<StoryId>,
 }
 
 fn main() -> anyhow::Result<()> {
     let args = args()?;
     let file = std::fs::File::open(&args.stream).with_context(|| args.stream.clone())?;
+    let mut lines = BufReader::new(file).lines();
     let mut decisions = match &args.decisions {
         Some(path) => Some(std::io::BufWriter::new(std::fs::File::create(path)?)),
         None => None,
     };
+    // Story of each article in the copy index, so that a copy's decision names its story.
+    let mut story_of: HashMap<i64, StoryId> = HashMap::new();
     let mut copies = CopyDetector::new(CopyConfig::default());
     let mut clusterer = StoryClusterer::new(ClusterConfig::default());
     let mut fill = [(); 4].map(|()| Stretch::default());
     let mut measured = Stretch::default();
     let mut copies_found = 0usize;
-    for (n, line) in BufReader::new(file).lines().enumerate() {
-        let article: Article = serde_json::from_str(&line?)?;
-        let published = article
-            .published
-            .as_deref()
-            .and_then(|p| DateTime::parse_from_rfc3339(p).ok())
-            .map(|p| p.with_timezone(&Utc));
-        let input = ClusterInput {
-            title: article.title.as_deref(),
-            text: article.text.as_deref(),
-            lang: article.lang.as_deref(),
-            published,
+    let mut n = 0usize;
+    let mut chunk: Vec<Article> = Vec::with_capacity(CHUNK);
+    let mut outcomes: Vec<Decision> = Vec::with_capacity(CHUNK);
+    loop {
+        // A chunk never straddles a quarter of the fill or the start of the measurement.
+        let boundary = if n < args.window {
+            (1..=4)
+                .map(|q| q * args.window / 4)
+                .find(|&b| b > n)
+                .unwrap_or(args.window)
+        } else {
+            usize::MAX
         };
-
-        let start = Instant::now();
-        let signature = article.text.as_deref().and_then(CopyDetector::signature);
-        let copy = signature.as_ref().and_then(|s| copies.find(s));
-        let story = match (copy, signature) {
-            (Some(_), _) => None,
-            (None, signature) => {
-                if let Some(signature) = signature {
-                    copies.insert(n as i64, signature, published);
-                }
-                Some(clusterer.add(input).story)
-            }
-        };
-        let elapsed = start.elapsed();
-
-        copies_found += usize::from(copy.is_some());
+        chunk.clear();
+        while chunk.len() < CHUNK.min(boundary - n) {
+            let Some(line) = lines.next() else { break };
+            chunk.push(serde_json::from_str(&line?)?);
+        }
+        if chunk.is_empty() {
+            break;
+        }
         let stretch = if n < args.window {
             &mut fill[n * 4 / args.window]
         } else {
             &mut measured
         };
-        stretch.articles += 1;
-        stretch.time += elapsed;
-        if let Some(out) = decisions.as_mut() {
-            let record = serde_json::json!({
-                "n": n,
-                "copy_of": copy.map(|(k, _)| k),
-                "similarity": copy.map(|(_, s)| s),
-                "story": story,
+        outcomes.clear();
+        let (wall, cpu) = (Instant::now(), thread_cpu());
+        for (i, article) in chunk.iter().enumerate() {
+            let published = article
+                .published
+                .as_deref()
+                .and_then(|p| DateTime::parse_from_rfc3339(p).ok())
+                .map(|p| p.with_timezone(&Utc));
+            let input = ClusterInput {
+                title: article.title.as_deref(),
+                text: article.text.as_deref(),
+                lang: article.lang.as_deref(),
+                published,
+            };
+            let key = (n + i) as i64;
+            let signature = article.text.as_deref().and_then(CopyDetector::signature);
+            let copy = signature.as_ref().and_then(|s| copies.find(s));
+            let story = match (copy, signature) {
+                (Some(_), _) => None,
+                (None, signature) => {
+                    if let Some(signature) = signature {
+                        copies.insert(key, signature, published);
+                    }
+                    Some(clusterer.add(input).story)
+                }
+            };
+            outcomes.push(Decision {
+                n: n + i,
+                copy_of: copy.map(|(k, _)| k),
+                story,
             });
-            writeln!(out, "{record}")?;
         }
+        stretch.cpu += thread_cpu().saturating_sub(cpu);
+        stretch.wall += wall.elapsed();
+        stretch.articles += chunk.len();
+
+        copies_found += outcomes.iter().filter(|d| d.copy_of.is_some()).count();
+        if let Some(out) = decisions.as_mut() {
+            for (decision, article) in outcomes.iter().zip(&chunk) {
+                let story = match (decision.story, decision.copy_of) {
+                    (Some(story), _) => story,
+                    (None, Some(of)) => story_of[&of],
+                    (None, None) => unreachable!("an article is a copy or clustered"),
+                };
+                if decision.copy_of.is_none() {
+                    story_of.insert(decision.n as i64, story);
+                }
+                let record = serde_json::json!({
+                    "id": article.id,
+                    "cluster": story,
+                    "copy_of": decision.copy_of,
+                });
+                writeln!(out, "{record}")?;
+            }
+        }
+        n += chunk.len();
     }
     if let Some(out) = decisions.as_mut() {
         out.flush()?;
@@ -130,10 +213,11 @@ fn main() -> anyhow::Result<()> {
     for (quarter, stretch) in fill.iter().enumerate() {
         writeln!(
             stdout,
-            "fill {}/4: {} articles, {:.0} articles/s",
+            "fill {}/4: {} articles, {:.0} articles/s ({:.0} per CPU second)",
             quarter + 1,
             stretch.articles,
-            stretch.rate()
+            stretch.rate(),
+            stretch.cpu_rate()
         )?;
     }
     writeln!(
@@ -144,12 +228,17 @@ fn main() -> anyhow::Result<()> {
         copies.len(),
         clusterer.vocabulary_len()
     )?;
+    let per = |d: Duration| d.as_secs_f64() * 1e6 / measured.articles.max(1) as f64;
     writeln!(
         stdout,
-        "measured: {} articles, {:.0} articles/s, {:.1} us/article",
+        "measured: {} articles, {:.0} articles/s, {:.1} us/article wall, {:.1} us/article CPU \
+         ({:.0} articles per CPU second); peak RSS {} MB",
         measured.articles,
         measured.rate(),
-        measured.time.as_secs_f64() * 1e6 / measured.articles.max(1) as f64
+        per(measured.wall),
+        per(measured.cpu),
+        measured.cpu_rate(),
+        status_kb("VmHWM:").unwrap_or(0) / 1024
     )?;
     Ok(())
 }

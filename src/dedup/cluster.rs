@@ -11,6 +11,11 @@
 //! the time since the story's newest article, when it reaches the threshold. Stories whose newest article is older than the window leave the
 //! index, and their articles leave the document frequencies.
 //!
+//! A centroid keeps at most `2 * CENTROID_TERMS` terms: past that it is cut back to its
+//! `CENTROID_TERMS` heaviest (its norm recomputed over what is kept), so that comparing an
+//! article with a story that has absorbed thousands of articles costs lookups in a small table,
+//! not cache misses all over a huge one.
+//!
 //! Pure and deterministic: the same stream gives the same stories.
 
 use std::collections::{BTreeSet, HashMap};
@@ -24,6 +29,11 @@ use super::vectorize::{IdMap, NewTerms, Vectorizer, cosine};
 const MAX_PROBE_POSTINGS: usize = 256;
 /// Candidates compared in full with the article, the ones sharing the most probe weight.
 const MAX_CANDIDATES: usize = 32;
+/// Terms a centroid keeps when it is cut back, the heaviest; it is cut when it holds twice as
+/// many. A story's light terms are those few of its articles hold, and weigh little in a
+/// cosine with it. Stories of up to a few dozen articles (about 1,000 distinct terms) are
+/// never cut.
+const CENTROID_TERMS: usize = 512;
 
 /// Texts up to this many words are judged with [`ClusterConfig::threshold`]...
 const SHORT_WORDS: f32 = 60.0;
@@ -117,9 +127,14 @@ struct Cell {
 
 #[derive(Default)]
 struct Story {
-    /// Sum of its articles' unit vectors, by term id.
+    /// Sum of its articles' unit vectors, by term id: all of it, or its heaviest terms once
+    /// cut back (see `CENTROID_TERMS`).
     centroid: IdMap<u32, Cell>,
+    /// Squared norm of `centroid` as kept.
     norm_sq: f32,
+    /// Terms cut from the centroid → the story's articles that held them: what still leaves
+    /// the document frequencies when the story expires.
+    cut: IdMap<u32, u32>,
     articles: u32,
     /// `published` of its newest article (or the clock when that had none).
     last_seen: Option<DateTime<Utc>>,
@@ -339,6 +354,7 @@ impl StoryClusterer {
             cell.docs += 1;
         }
         story.articles += 1;
+        let overgrown = story.centroid.len() > 2 * CENTROID_TERMS;
         let seen = match (story.last_seen, now) {
             (Some(seen), Some(now)) => Some(seen.max(now)),
             (seen, now) => seen.or(now),
@@ -351,6 +367,34 @@ impl StoryClusterer {
                 self.by_age.insert((seen, id));
             }
             story.last_seen = seen;
+        }
+        if overgrown {
+            self.cut_back(id);
+        }
+    }
+
+    /// Cuts the centroid of `id` back to its `CENTROID_TERMS` heaviest terms (ties: the smaller
+    /// term id), recomputing its norm; the cut terms leave the postings.
+    fn cut_back(&mut self, id: StoryId) {
+        let Some(story) = self.stories.get_mut(&id) else {
+            return;
+        };
+        let mut cells: Vec<(u32, Cell)> = story.centroid.iter().map(|(&t, &c)| (t, c)).collect();
+        if cells.len() <= CENTROID_TERMS {
+            return;
+        }
+        cells.select_nth_unstable_by(CENTROID_TERMS - 1, |a, b| {
+            b.1.weight.total_cmp(&a.1.weight).then(a.0.cmp(&b.0))
+        });
+        let cut = cells.split_off(CENTROID_TERMS);
+        for (term, cell) in &cut {
+            story.centroid.remove(term);
+            *story.cut.entry(*term).or_default() += cell.docs;
+        }
+        story.centroid.shrink_to_fit();
+        story.norm_sq = story.centroid.values().map(|c| c.weight * c.weight).sum();
+        for (term, cell) in cut {
+            self.unpost(term, cell.slot);
         }
     }
 
@@ -369,6 +413,9 @@ impl StoryClusterer {
             for (&term, cell) in &story.centroid {
                 self.unpost(term, cell.slot);
                 self.vectorizer.uncount(term, cell.docs);
+            }
+            for (&term, &docs) in &story.cut {
+                self.vectorizer.uncount(term, docs);
             }
             self.vectorizer.forget_documents(story.articles);
         }

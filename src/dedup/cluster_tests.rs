@@ -306,3 +306,69 @@ fn longer_texts_need_a_higher_score_to_join() {
     let middle = threshold(230);
     assert!((middle - 0.19).abs() < 0.001, "{middle}");
 }
+
+/// The `k`-th article of a long-running story: the story's words and a dozen of its own (new
+/// names, figures, quotes), so that the story's centroid outgrows `2 * CENTROID_TERMS` terms.
+fn long_story_article(k: usize) -> (String, String) {
+    let own: Vec<String> = (0..12).map(|i| format!("detail{k}x{i}")).collect();
+    (
+        "Azerbaijan and Armenia ministers resume peace talks in Geneva".to_string(),
+        format!(
+            "Foreign ministers of Azerbaijan and Armenia met in Geneva for peace talks on the \
+             disputed border, with Swiss mediators. {}.",
+            own.join(" ")
+        ),
+    )
+}
+
+/// A story that has absorbed many articles, its centroid cut back to its heaviest terms.
+fn cut_back_story(clusterer: &mut StoryClusterer) -> StoryId {
+    // A window of other news, so that the story's own words stay rare as it grows.
+    for i in 0..400 {
+        let title = format!("Mayor of town{i} opens bridge");
+        let text = format!("The mayor of town{i} opened a bridge over the river name{i}.");
+        clusterer.add(article(&title, &text, 0));
+    }
+    let (title, text) = long_story_article(0);
+    let story = clusterer.add(article(&title, &text, 1)).story;
+    for k in 1..120 {
+        let (title, text) = long_story_article(k);
+        let joined = clusterer.add(article(&title, &text, 1));
+        assert_eq!(joined.story, story, "article {k}: {joined:?}");
+    }
+    let kept = &clusterer.stories[&story];
+    assert!(!kept.cut.is_empty(), "the centroid was cut back");
+    assert!(kept.centroid.len() <= 2 * CENTROID_TERMS);
+    story
+}
+
+#[test]
+fn a_story_cut_back_to_its_heaviest_terms_decides_as_before() {
+    let mut clusterer = StoryClusterer::new(ClusterConfig::default());
+    let story = cut_back_story(&mut clusterer);
+    let (title, text) = long_story_article(500);
+    let next = clusterer.add(article(&title, &text, 2));
+    assert!(next.joined && next.story == story, "{next:?}");
+    let quake = clusterer.add(article(
+        "Strong earthquake shakes northern Chile",
+        "A magnitude 6.8 earthquake struck near Antofagasta on Tuesday, damaging buildings \
+         and cutting power to thousands of homes.",
+        2,
+    ));
+    assert!(!quake.joined, "{quake:?}");
+}
+
+#[test]
+fn a_cut_back_story_leaves_the_document_frequencies_when_it_expires() {
+    let mut clusterer = StoryClusterer::new(ClusterConfig::default());
+    cut_back_story(&mut clusterer);
+    let (title, text) = (
+        "Mayor opens bridge",
+        "The mayor opened a new bridge on Friday.",
+    );
+    clusterer.add(article(title, text, 100));
+    let mut fresh = StoryClusterer::new(ClusterConfig::default());
+    fresh.add(article(title, text, 100));
+    assert_eq!(clusterer.live_stories(), 1);
+    assert_eq!(clusterer.vocabulary_len(), fresh.vocabulary_len());
+}

@@ -240,3 +240,83 @@ fn copies_on_the_pairs_corpus() {
         "no different-story pair is a copy"
     );
 }
+
+/// A text of `words` made-up words, distinct for each `seed`.
+fn filler(seed: usize, words: usize) -> String {
+    (0..words)
+        .map(|i| format!("w{seed}x{i}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Bands of `sig` whose bucket no longer holds `key`.
+fn buckets_without(detector: &CopyDetector, sig: &Signature, key: i64) -> usize {
+    sig.bands()
+        .filter(|band| {
+            detector
+                .bands
+                .get(band)
+                .is_none_or(|bucket| bucket.keys().all(|k| k != key))
+        })
+        .count()
+}
+
+#[test]
+fn a_copy_is_found_after_many_texts_crowded_the_originals_bands() {
+    let mut detector = CopyDetector::new(CopyConfig::default());
+    let first_half = SENTENCES[..5].join(" ");
+    let original = format!("{first_half} {}", SENTENCES[5..].join(" "));
+    let sig = CopyDetector::signature(&original).unwrap();
+    detector.insert(1, sig.clone(), Some(at(0)));
+    // Later articles quote the same first half, each with its own second half: they share the
+    // original's bands for the minima that fall in the first half.
+    for i in 0..200 {
+        let quoting = format!("{first_half} {}", filler(i, 120));
+        detector.insert(
+            100 + i as i64,
+            CopyDetector::signature(&quoting).unwrap(),
+            Some(at(1)),
+        );
+    }
+    let crowded = buckets_without(&detector, &sig, 1);
+    assert!(
+        crowded > 0,
+        "the original was pushed out of crowded buckets"
+    );
+    assert!(crowded < BANDS, "and is still in the others");
+    assert!(
+        detector
+            .bands
+            .values()
+            .all(|b| b.keys().count() <= BUCKET_CAP)
+    );
+
+    let blog = format!("Republished from Caucasus Watch. {original} Share this article.");
+    let (key, similarity) = detector
+        .find(&CopyDetector::signature(&blog).unwrap())
+        .expect("the copy is found");
+    assert_eq!(key, 1, "the original, not a text quoting half of it");
+    assert!(similarity >= 0.8, "similarity {similarity}");
+}
+
+#[test]
+fn entries_pushed_out_of_buckets_still_leave_the_index() {
+    let mut detector = CopyDetector::new(CopyConfig::default());
+    let shared = SENTENCES[..5].join(" ");
+    for i in 0..50 {
+        let text = format!("{shared} {}", filler(i, 60));
+        detector.insert(
+            i as i64,
+            CopyDetector::signature(&text).unwrap(),
+            Some(at(0)),
+        );
+    }
+    let late = CopyDetector::signature(&filler(999, 80)).unwrap();
+    detector.insert(999, late.clone(), Some(at(80)));
+    assert_eq!(detector.len(), 1);
+    assert_eq!(
+        detector.bands.len(),
+        late.bands().count(),
+        "no bucket is left behind"
+    );
+}
