@@ -11,7 +11,7 @@ use rusqlite::{Connection, OpenFlags};
 
 use crate::daemon::Http;
 use crate::server::FixtureServer;
-use crate::support::{Feed, POLL, Workspace, poll_until};
+use crate::support::{Feed, POLL, Workspace, letters, poll_until};
 
 /// Many more feeds than the daemon polls while its queue is full: its item queue holds 64
 /// items and 64 polls may be in flight, so about 64 + 64 / `ITEMS_PER_FEED` feeds are polled.
@@ -25,18 +25,9 @@ const QUIET: Duration = Duration::from_secs(2);
 /// How long the daemon may take to stall, and then to store everything.
 const DEADLINE: Duration = Duration::from_secs(120);
 
-/// A made-up word per `n` (`0` → `a`, `26` → `ba`) prefixed and suffixed with `zq`.
-fn marker(mut n: usize) -> String {
-    let mut letters = Vec::new();
-    loop {
-        letters.push(b'a' + (n % 26) as u8);
-        n /= 26;
-        if n == 0 {
-            break;
-        }
-    }
-    letters.reverse();
-    format!("zq{}zq", String::from_utf8(letters).expect("ascii"))
+/// A made-up word per `n`, prefixed and suffixed with `zq`.
+fn marker(n: usize) -> String {
+    format!("zq{}zq", letters(n))
 }
 
 /// `count` made-up words seeded by `seed`: no two pages share a vocabulary, so none is taken

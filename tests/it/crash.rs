@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use crate::daemon::Http;
 use crate::server::FixtureServer;
-use crate::support::{Feed, Hit, Workspace, poll_until};
+use crate::support::{Feed, Hit, Workspace, letters, poll_until};
 
 const FEEDS: usize = 5;
 const ITEMS_PER_FEED: usize = 25;
@@ -35,21 +35,6 @@ const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(30);
 struct Generated {
     path: String,
     marker: String,
-}
-
-/// `n` in letters (`0` → `a`, `26` → `ba`), for made-up words no tokenizer splits. Markers end
-/// in `zq`, which no stemmer touches (`zqy` and `zqi` both stem to `zqi` in English).
-fn letters(mut n: usize) -> String {
-    let mut out = Vec::new();
-    loop {
-        out.push(b'a' + (n % 26) as u8);
-        n /= 26;
-        if n == 0 {
-            break;
-        }
-    }
-    out.reverse();
-    String::from_utf8(out).expect("ascii")
 }
 
 /// `count` made-up words from a seeded generator: each article gets its own vocabulary, so no

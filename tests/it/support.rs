@@ -476,3 +476,18 @@ fn number_before_reads_the_count_in_front_of_a_label() {
     assert_eq!(number_before("0 new articles", "new articles"), Some(0));
     assert_eq!(number_before("no count here failed", "failed"), None);
 }
+
+/// `n` in letters (`0` → `a`, `26` → `ba`), for made-up words no tokenizer splits. Markers end
+/// in `zq`, which no stemmer touches (`zqy` and `zqi` both stem to `zqi` in English).
+pub fn letters(mut n: usize) -> String {
+    let mut out = Vec::new();
+    loop {
+        out.push(b'a' + (n % 26) as u8);
+        n /= 26;
+        if n == 0 {
+            break;
+        }
+    }
+    out.reverse();
+    String::from_utf8(out).expect("ascii")
+}
