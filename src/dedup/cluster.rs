@@ -8,8 +8,9 @@
 //! only; a probe term held by very many stories is skipped, and only the candidates sharing
 //! the most probe weight are compared in full, so the cost of one article stays flat as the
 //! window grows. The article joins the candidate with the highest score, the cosine faded by
-//! the time since the story's newest article, when it reaches the threshold. Stories whose newest article is older than the window leave the
-//! index, and their articles leave the document frequencies.
+//! the time since the story's newest article, when it reaches the threshold. Stories whose
+//! newest article is older than the window leave the index, and their articles leave the
+//! document frequencies.
 //!
 //! A centroid keeps at most `2 * CENTROID_TERMS` terms: past that it is cut back to its
 //! `CENTROID_TERMS` heaviest (its norm recomputed over what is kept), so that comparing an
@@ -46,8 +47,8 @@ pub type StoryId = u64;
 /// How the clusterer decides.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClusterConfig {
-    /// Lowest score (faded cosine similarity) between a short article (a headline and a teaser, up to
-    /// `SHORT_WORDS` words of text) and a story's centroid to join it.
+    /// Lowest score (faded cosine similarity) between a short article (a headline and a
+    /// teaser, up to `SHORT_WORDS` words of text) and a story's centroid to join it.
     pub threshold: f32,
     /// The same for a full article (`LONG_WORDS` words or more); in between, in proportion.
     /// Long texts share more incidental words, so their cosines run higher at every level of
@@ -107,8 +108,8 @@ pub struct ClusterInput<'a> {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Assignment {
     pub story: StoryId,
-    /// Score (faded cosine similarity) against the story it joined; the best candidate's score (or 0) when it
-    /// started a new story.
+    /// Score (faded cosine similarity) against the story it joined; the best candidate's score
+    /// (or 0) when it started a new story.
     pub score: f32,
     /// True when it joined an existing story.
     pub joined: bool,
@@ -243,8 +244,9 @@ impl StoryClusterer {
 
     /// The same-story score of two articles, in [0, 1]: the cosine of their vectors, weighed
     /// with the document frequencies of the live articles, faded by the time between them, as
-    /// the clusterer compares an article with a one-article story. Neither article is counted or clustered; for the score
-    /// the clusterer would see, [`StoryClusterer::add`] (or restore) them first.
+    /// the clusterer compares an article with a one-article story. Neither article is counted
+    /// or clustered; for the score the clusterer would see, [`StoryClusterer::add`] (or
+    /// restore) them first.
     pub fn similarity(&mut self, a: ClusterInput<'_>, b: ClusterInput<'_>) -> f32 {
         let mut scratch = HashMap::new();
         let fade = self.fade(a.published, b.published);
