@@ -11,7 +11,7 @@ use rusqlite::{Connection, OpenFlags};
 
 use crate::daemon::Http;
 use crate::server::FixtureServer;
-use crate::support::{Feed, POLL, Workspace, letters, poll_until};
+use crate::support::{Feed, POLL, Workspace, letters, poll_until, rss_feed, words};
 
 /// Many more feeds than the daemon polls while its queue is full: its item queue holds 64
 /// items and 64 polls may be in flight, so about 64 + 64 / `ITEMS_PER_FEED` feeds are polled.
@@ -28,29 +28,6 @@ const DEADLINE: Duration = Duration::from_secs(120);
 /// A made-up word per `n`, prefixed and suffixed with `zq`.
 fn marker(n: usize) -> String {
     format!("zq{}zq", letters(n))
-}
-
-/// `count` made-up words seeded by `seed`: no two pages share a vocabulary, so none is taken
-/// for a copy of another.
-fn words(seed: usize, count: usize) -> String {
-    const SYLLABLES: [&str; 16] = [
-        "ka", "lo", "mi", "ne", "ru", "ta", "vo", "pe", "si", "du", "ga", "ho", "ji", "be", "fu",
-        "co",
-    ];
-    let mut state = (seed as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    (0..count)
-        .map(|_| {
-            (0..3)
-                .map(|_| {
-                    state ^= state << 13;
-                    state ^= state >> 7;
-                    state ^= state << 17;
-                    SYLLABLES[(state % SYLLABLES.len() as u64) as usize]
-                })
-                .collect::<String>()
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// Serves `FEEDS` feeds of `ITEMS_PER_FEED` items each, every item's page gated.
@@ -84,11 +61,7 @@ fn generate_site(server: &FixtureServer) -> Vec<Feed<'static>> {
             server.serve_generated(
                 &path,
                 "application/rss+xml",
-                format!(
-                    "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<rss version=\"2.0\"><channel>\
-                     <title>Feed {feed}</title><link>{{{{BASE}}}}/</link>\
-                     <description>generated</description>\n{items}</channel></rss>\n"
-                ),
+                rss_feed(&format!("Feed {feed}"), &items),
             );
             Feed {
                 url: server.url(&path),

@@ -11,6 +11,7 @@ mod fetching;
 mod hostile;
 mod ingest;
 mod ops;
+mod parallel;
 mod publisher;
 mod reload;
 mod search_api;

@@ -491,3 +491,36 @@ pub fn letters(mut n: usize) -> String {
     out.reverse();
     String::from_utf8(out).expect("ascii")
 }
+
+/// `count` made-up words seeded by `seed`: pages written from different seeds share no
+/// vocabulary, so none is taken for a copy of another.
+pub fn words(seed: usize, count: usize) -> String {
+    const SYLLABLES: [&str; 16] = [
+        "ka", "lo", "mi", "ne", "ru", "ta", "vo", "pe", "si", "du", "ga", "ho", "ji", "be", "fu",
+        "co",
+    ];
+    let mut state = (seed as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    (0..count)
+        .map(|_| {
+            (0..3)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    SYLLABLES[(state % SYLLABLES.len() as u64) as usize]
+                })
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// An RSS 2.0 feed titled `title` around `items` (`<item>` elements); `{{BASE}}` in it is the
+/// fixture server's base URL.
+pub fn rss_feed(title: &str, items: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<rss version=\"2.0\"><channel>\
+         <title>{title}</title><link>{{{{BASE}}}}/</link>\
+         <description>generated</description>\n{items}</channel></rss>\n"
+    )
+}
