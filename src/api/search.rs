@@ -70,13 +70,23 @@ pub(crate) fn search_request(query_string: &str) -> Result<SearchRequest, ApiErr
     Ok(request)
 }
 
-/// Runs `request` on the blocking pool, hits with their copies; a bad query answers 400.
+/// Runs `request`, hits with their copies; a bad query answers 400.
+///
+/// A shallow search (the first [`MAX_LIMIT`] hits or stories, what nearly every request asks)
+/// takes about a millisecond of CPU and runs on the runtime thread that received it: handing
+/// it to the blocking pool and back cost a seventh of its CPU time (waking a pool thread,
+/// parking the worker; `bench/search_cpu.py`), and the runtime's few threads keep the snippet
+/// word cache warm where the pool's come and go. Deeper pages rank up to
+/// [`MAX_LIMIT`]× more candidates and go to the blocking pool. The copies come from the store,
+/// whose one connection a batch commit may hold for a moment: the runtime thread waits for it
+/// as a pool thread would.
 pub(super) async fn run(
     state: &AppState,
     request: SearchRequest,
 ) -> Result<SearchResults, ApiError> {
+    let request_is_shallow = request.depth() <= MAX_LIMIT;
     let (index, store) = (state.index.clone(), state.store.clone());
-    tokio::task::spawn_blocking(move || {
+    let search = move || {
         let mut results = index.run(&request).map_err(|e| match e {
             IndexError::Query(message) => ApiError::bad_request(message),
             other => ApiError::internal(other),
@@ -85,9 +95,13 @@ pub(super) async fn run(
             .with_hit_copies(results.hits)
             .map_err(ApiError::internal)?;
         Ok::<_, ApiError>(results)
-    })
-    .await
-    .map_err(ApiError::internal)?
+    };
+    if request_is_shallow {
+        return search();
+    }
+    tokio::task::spawn_blocking(search)
+        .await
+        .map_err(ApiError::internal)?
 }
 
 pub(super) async fn search(

@@ -143,6 +143,19 @@ impl Cursor {
     }
 }
 
+impl SearchRequest {
+    /// How deep in the results its page ends: hits (or stories) before it, plus its size. A
+    /// cursor this server did not give counts as the first page (the search rejects it).
+    pub fn depth(&self) -> usize {
+        let offset = self
+            .cursor
+            .as_deref()
+            .and_then(|text| Cursor::decode(text).ok())
+            .map_or(0, |cursor| cursor.offset);
+        offset + self.limit
+    }
+}
+
 fn query_error(error: QueryError) -> IndexError {
     IndexError::Query(error.to_string())
 }

@@ -373,6 +373,23 @@ fn cursors_page_through_and_ignore_newer_articles() {
 }
 
 #[test]
+fn a_requests_depth_counts_the_pages_before_it() {
+    let mut req = request("geneva");
+    req.limit = 20;
+    assert_eq!(req.depth(), 20);
+    req.cursor = Some(
+        Cursor {
+            max_id: 7,
+            offset: 40,
+        }
+        .encode(),
+    );
+    assert_eq!(req.depth(), 60);
+    req.cursor = Some("not-a-cursor".into());
+    assert_eq!(req.depth(), 20);
+}
+
+#[test]
 fn malformed_queries_and_sizes_are_errors_not_empty_lists() {
     let (_dir, index) = index_with(DOCS);
     for bad in [
