@@ -15,8 +15,6 @@ use tantivy::tokenizer::{
     TextAnalyzer, TextAnalyzerBuilder, Tokenizer,
 };
 
-use super::word_cache::remembering;
-
 /// The languages with a stemmer, by ISO 639-1 code: every Snowball stemmer tantivy has.
 pub(super) const STEMMED: [(&str, Language); 18] = [
     ("ar", Language::Arabic),
@@ -167,14 +165,6 @@ pub(super) fn register_analyzers(index: &Index) {
     }
 }
 
-/// The analyzer of `field` for snippets: the same tokens as the registered one (every analyzer
-/// here is words then filters that make one word at most one token), with what each word
-/// became remembered across calls.
-pub(super) fn snippet_analyzer(index: &Index, field: Field) -> tantivy::Result<TextAnalyzer> {
-    let analyzer = index.tokenizer_for_field(field)?;
-    Ok(remembering(field.field_id() as usize, analyzer))
-}
-
 /// Looks up the fields of an opened index by name (so an index written by this version opens
 /// with the same handles); an error when it was written with another schema.
 pub(super) fn fields_of(schema: &Schema) -> tantivy::Result<Fields> {
@@ -191,33 +181,36 @@ pub(super) fn fields_of(schema: &Schema) -> tantivy::Result<Fields> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::word_cache::for_each_token;
     use super::*;
 
-    fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(String, usize, usize)> {
-        let mut stream = analyzer.token_stream(text);
-        let mut tokens = Vec::new();
-        while let Some(token) = stream.next() {
-            tokens.push((token.text.clone(), token.offset_from, token.offset_to));
-        }
-        tokens
-    }
-
     #[test]
-    fn snippet_analyzers_yield_the_index_analyzers_tokens() {
+    fn snippet_tokens_are_the_index_analyzers_tokens_lowercased() {
         let (schema, fields) = build();
         let index = Index::create_in_ram(schema);
         register_analyzers(&index);
         let text = "Les élections législatives: Wahlen, Häuser und Straßen; çocukların \
-                    kitaplarından, running happily past the HÄUSER again. Выборы прошли. \
+                    kitaplarından, running happily past the HÄUSER again. Выборы прошли. İstanbul \
                     a-word-longer-than-forty-letters-supercalifragilisticexpialidociousness";
         let targets = fields.text.iter().flat_map(|p| [p.title, p.body]);
         for field in targets.chain([fields.source, fields.authors]) {
             let mut indexed = index.tokenizer_for_field(field).unwrap();
-            let mut cached = snippet_analyzer(&index, field).unwrap();
-            let expected = tokens(&mut indexed, text);
+            let mut expected = Vec::new();
+            let mut stream = indexed.token_stream(text);
+            while let Some(token) = stream.next() {
+                let range = token.offset_from..token.offset_to;
+                expected.push((token.text.to_lowercase(), range));
+            }
             // Twice: the second pass reads the words remembered by the first.
-            assert_eq!(tokens(&mut cached, text), expected, "{field:?}");
-            assert_eq!(tokens(&mut cached, text), expected, "{field:?}, remembered");
+            for pass in ["analyzed", "remembered"] {
+                let mut tokens = Vec::new();
+                let mut analyzer = index.tokenizer_for_field(field).unwrap();
+                let slot = field.field_id() as usize;
+                for_each_token(slot, &mut analyzer, text, |range, token| {
+                    tokens.push((token.to_owned(), range));
+                });
+                assert_eq!(tokens, expected, "{field:?}, {pass}");
+            }
         }
     }
 }
