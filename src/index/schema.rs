@@ -165,6 +165,22 @@ pub(super) fn register_analyzers(index: &Index) {
     }
 }
 
+/// Which of the schema's analyzers `field` is analyzed with, as a number: the position of its
+/// language in [`STEMMED`], or `STEMMED.len()` for the unstemmed words (other fields). The
+/// title and body of a language share theirs, and so the words the snippets remember.
+pub(super) fn analyzer_number(schema: &Schema, field: Field) -> usize {
+    let name = match schema.get_field_entry(field).field_type() {
+        tantivy::schema::FieldType::Str(options) => options
+            .get_indexing_options()
+            .map(|indexing| indexing.tokenizer().to_owned()),
+        _ => None,
+    };
+    STEMMED
+        .iter()
+        .position(|(code, _)| name.as_deref() == Some(analyzer_name(code).as_str()))
+        .unwrap_or(STEMMED.len())
+}
+
 /// Looks up the fields of an opened index by name (so an index written by this version opens
 /// with the same handles); an error when it was written with another schema.
 pub(super) fn fields_of(schema: &Schema) -> tantivy::Result<Fields> {
@@ -183,6 +199,17 @@ pub(super) fn fields_of(schema: &Schema) -> tantivy::Result<Fields> {
 mod tests {
     use super::super::word_cache::for_each_token;
     use super::*;
+
+    #[test]
+    fn titles_and_bodies_of_a_language_share_an_analyzer_number() {
+        let (schema, fields) = build();
+        for (at, pair) in fields.text.iter().enumerate() {
+            assert_eq!(analyzer_number(&schema, pair.title), at);
+            assert_eq!(analyzer_number(&schema, pair.body), at);
+        }
+        assert_eq!(analyzer_number(&schema, fields.source), STEMMED.len());
+        assert_eq!(analyzer_number(&schema, fields.id), STEMMED.len());
+    }
 
     #[test]
     fn snippet_tokens_are_the_index_analyzers_tokens_lowercased() {
@@ -205,9 +232,9 @@ mod tests {
             for pass in ["analyzed", "remembered"] {
                 let mut tokens = Vec::new();
                 let mut analyzer = index.tokenizer_for_field(field).unwrap();
-                let slot = field.field_id() as usize;
+                let slot = analyzer_number(&index.schema(), field);
                 for_each_token(slot, &mut analyzer, text, |range, token| {
-                    tokens.push((token.to_owned(), range));
+                    tokens.push((token.to_text(), range));
                 });
                 assert_eq!(tokens, expected, "{field:?}, {pass}");
             }

@@ -16,7 +16,8 @@ use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Score, Searcher, Term};
 
 use super::IndexError;
-use super::word_cache::for_each_token;
+use super::schema::analyzer_number;
+use super::word_cache::{Packed, for_each_token};
 
 /// The query's snippet generators, one per field, made when first needed.
 pub(super) struct Snippets<'a> {
@@ -39,7 +40,7 @@ struct Generator {
     slot: usize,
     /// The indexed terms the query looks for in the field, each with its weight (rarer terms
     /// weigh more), in term order.
-    terms: Vec<(String, Score)>,
+    terms: Vec<(Packed, Score)>,
     /// The start of each of those terms: a stem is mostly the start of the word it comes from
     /// ("happi" ← "happy" is not, "happ" is).
     needles: Vec<String>,
@@ -104,8 +105,8 @@ impl Generator {
         let needles = weighted.keys().map(|t| needle(t)).collect();
         Ok(Generator {
             analyzer: searcher.index().tokenizer_for_field(field)?,
-            slot: field.field_id() as usize,
-            terms: weighted.into_iter().collect(),
+            slot: analyzer_number(searcher.schema(), field),
+            terms: packed(weighted),
             needles,
             max_chars,
         })
@@ -147,6 +148,10 @@ impl Generator {
             None => Snippet::empty(),
         }
     }
+}
+
+fn packed(terms: BTreeMap<String, Score>) -> Vec<(Packed, Score)> {
+    terms.iter().map(|(t, &w)| (Packed::new(t), w)).collect()
 }
 
 /// A candidate fragment: `text[start..stop]`, the weight of the terms in it and where they are.
@@ -385,8 +390,8 @@ mod tests {
                 let theirs = SnippetGenerator::new(weighted.clone(), analyzer, field, max_chars);
                 let mut ours = Generator {
                     analyzer: index.tokenizer_for_field(field).unwrap(),
-                    slot: field.field_id() as usize,
-                    terms: weighted.clone().into_iter().collect(),
+                    slot: analyzer_number(&index.schema(), field),
+                    terms: packed(weighted.clone()),
                     needles: Vec::new(),
                     max_chars,
                 };

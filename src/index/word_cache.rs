@@ -7,23 +7,60 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher, RandomState};
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use tantivy::tokenizer::{TextAnalyzer, TokenStream};
 
-/// Words remembered per field and thread; past it the thread's cache of that field starts
-/// over. About 90 bytes a word: under a megabyte per field a thread highlights. Searches run
-/// on the runtime's threads (and deep pages on the blocking pool's, whose idle threads exit,
-/// freeing theirs, after ten seconds).
+/// Words remembered per analyzer and thread; past it the thread's cache of that analyzer starts
+/// over. About 64 bytes a word (a short word and its token are held in the map's own slots):
+/// under a megabyte per language a thread highlights. Searches run on the runtime's threads (and
+/// deep pages on the blocking pool's, whose idle threads exit, freeing theirs, after ten
+/// seconds).
 const WORDS_PER_FIELD: usize = 10_000;
 
 thread_local! {
-    /// Per field (by number): word → its token, lowercased; `None` when the analyzer drops it.
+    /// Per analyzer (by number, [`super::schema::analyzer_number`]): word → its token, lowercased; `None` when the analyzer drops it.
     /// Thread-local: a lock per word would cost more than most words.
-    static WORDS: RefCell<Vec<HashMap<String, Option<String>, WordHashing>>> = RefCell::default();
+    static WORDS: RefCell<Vec<HashMap<Packed, Option<Packed>, WordHashing>>> = RefCell::default();
+}
+
+/// A word or token: up to 23 bytes in place, with its length, so that looking one up and
+/// comparing it follow no pointer (with the text on the heap, fetching it was most of the
+/// cost of a word); a longer one on the heap.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(super) enum Packed {
+    /// The bytes, then zeros; the length in the last byte.
+    Short([u64; 3]),
+    Long(Box<str>),
+}
+
+impl Packed {
+    pub(super) fn new(text: &str) -> Packed {
+        let len = text.len();
+        if len > 23 {
+            return Packed::Long(text.into());
+        }
+        let mut bytes = [0u8; 24];
+        bytes[..len].copy_from_slice(text.as_bytes());
+        bytes[23] = len as u8;
+        let word = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"));
+        Packed::Short([word(0), word(8), word(16)])
+    }
+
+    #[cfg(test)]
+    pub(super) fn to_text(&self) -> String {
+        match self {
+            Packed::Short(words) => {
+                let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+                String::from_utf8(bytes[..usize::from(bytes[23])].to_vec()).expect("UTF-8")
+            }
+            Packed::Long(text) => text.to_string(),
+        }
+    }
 }
 
 /// Calls `each` with the byte range in `text` and the token of every word `analyzer` (the
-/// analyzer of field number `slot`) keeps, in order, the token lowercased: what `analyzer`
+/// analyzer numbered `slot`) keeps, in order, the token lowercased: what `analyzer`
 /// yields, provided that it is [`tantivy::tokenizer::SimpleTokenizer`] followed by filters
 /// that turn one word into at most one token (lowercasing, stemming, folding, dropping long
 /// words), as every analyzer of the schema is. Words seen before on this thread are looked up,
@@ -32,24 +69,26 @@ pub(super) fn for_each_token(
     slot: usize,
     analyzer: &mut TextAnalyzer,
     text: &str,
-    mut each: impl FnMut(Range<usize>, &str),
+    mut each: impl FnMut(Range<usize>, &Packed),
 ) {
-    WORDS.with_borrow_mut(|fields| {
-        if fields.len() <= slot {
-            fields.resize_with(slot + 1, HashMap::default);
+    WORDS.with_borrow_mut(|analyzers| {
+        if analyzers.len() <= slot {
+            analyzers.resize_with(slot + 1, HashMap::default);
         }
-        let known = &mut fields[slot];
+        let known = &mut analyzers[slot];
         for range in Words::new(text) {
-            let word = &text[range.clone()];
-            if let Some(token) = known.get(word) {
+            let word = Packed::new(&text[range.clone()]);
+            if let Some(token) = known.get(&word) {
                 if let Some(token) = token {
                     each(range, token);
                 }
                 continue;
             }
             let token = {
-                let mut stream = analyzer.token_stream(word);
-                stream.advance().then(|| stream.token().text.to_lowercase())
+                let mut stream = analyzer.token_stream(&text[range.clone()]);
+                stream
+                    .advance()
+                    .then(|| Packed::new(&stream.token().text.to_lowercase()))
             };
             if let Some(token) = &token {
                 each(range, token);
@@ -57,7 +96,7 @@ pub(super) fn for_each_token(
             if known.len() >= WORDS_PER_FIELD {
                 known.clear();
             }
-            known.insert(word.to_owned(), token);
+            known.insert(word, token);
         }
     });
 }
@@ -84,8 +123,30 @@ impl<'t> Words<'t> {
             .chars()
             .next()
             .expect("a character starts here");
-        (c.is_alphanumeric(), c.len_utf8())
+        (is_alphanumeric(c), c.len_utf8())
     }
+}
+
+/// `c.is_alphanumeric()`, from a bitmap for the Basic Multilingual Plane: the standard
+/// library searches its Unicode tables for every letter past ASCII, and a window of Turkish or
+/// Russian text is mostly such letters.
+fn is_alphanumeric(c: char) -> bool {
+    /// One bit per character below U+10000 (8 KB), made on first use.
+    static BMP: OnceLock<Box<[u64]>> = OnceLock::new();
+    let code = c as usize;
+    if code >= 0x1_0000 {
+        return c.is_alphanumeric();
+    }
+    let bits = BMP.get_or_init(|| {
+        let mut bits = vec![0u64; 0x1_0000 / 64];
+        for (code, c) in (0..0x1_0000u32).filter_map(|n| Some((n as usize, char::from_u32(n)?))) {
+            if c.is_alphanumeric() {
+                bits[code / 64] |= 1 << (code % 64);
+            }
+        }
+        bits.into_boxed_slice()
+    });
+    bits[code / 64] & (1 << (code % 64)) != 0
 }
 
 impl Iterator for Words<'_> {
@@ -181,6 +242,21 @@ mod tests {
         }
         assert_eq!(Words::new(text).collect::<Vec<_>>(), expected);
         assert_eq!(Words::new("").count(), 0);
+        for text in [
+            "",
+            "a",
+            "çocukların",
+            "twenty-three bytes long",
+            "twenty-four bytes long!!",
+        ] {
+            assert_eq!(Packed::new(text).to_text(), text);
+        }
+        assert_ne!(Packed::new("ab"), Packed::new("ab\0"));
+        for code in (0..0x1_0000).chain([0x1_0400, 0x1_F600, 0x2_0000]) {
+            if let Some(c) = char::from_u32(code) {
+                assert_eq!(is_alphanumeric(c), c.is_alphanumeric(), "U+{code:04X}");
+            }
+        }
         assert_eq!(Words::new(" ,;").count(), 0);
     }
 }
