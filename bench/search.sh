@@ -66,7 +66,9 @@ for _ in $(seq 100); do
     curl -fs http://127.0.0.1:18080/healthz >/dev/null 2>&1 && break
     sleep 0.1
 done
+echo "load before: $(uptime)"
 "$LOAD" http http://127.0.0.1:18080 "$WORK/queries.jsonl" "$SECONDS_PER_RUN" "$CLIENTS" | tee "$WORK/newsd.json"
+echo "load after: $(uptime)"
 kill "$NEWSD_PID"
 wait "$NEWSD_PID" 2>/dev/null || true
 
@@ -99,7 +101,7 @@ for line in open(sys.argv[1], encoding="utf-8"):
 PY
 start=$(date +%s.%N)
 $PSQL -c "\\copy articles (id, title, text, source, lang, published, story) FROM '$WORK/articles.tsv'"
-$PSQL -c "UPDATE articles SET tsv = setweight(to_tsvector('english', coalesce(title, '')), 'A')
+$PSQL -c "SET client_min_messages = warning" -c "UPDATE articles SET tsv = setweight(to_tsvector('english', coalesce(title, '')), 'A')
     || setweight(to_tsvector('english', coalesce(text, '')), 'B')"
 $PSQL -c "CREATE INDEX articles_tsv ON articles USING gin (tsv)"
 $PSQL -c "CREATE INDEX articles_published ON articles (published)"
@@ -108,4 +110,6 @@ end=$(date +%s.%N)
 pg_bytes=$($PSQL -t -A -c "SELECT pg_total_relation_size('articles')")
 python3 -c "import sys; n, s, b = int(sys.argv[1]), float(sys.argv[3]) - float(sys.argv[2]), int(sys.argv[4]); print(f'PostgreSQL load + tsvector + GIN: {n} docs in {s:.1f}s = {n / s:.0f} docs/s, {b / n:.0f} bytes/doc (table with text, and indexes)')" \
     "$N" "$start" "$end" "$pg_bytes" | tee "$WORK/postgres-index.txt"
+echo "load before: $(uptime)"
 "$LOAD" postgres "host=127.0.0.1 port=55432 user=bench dbname=postgres" "$WORK/queries.jsonl" "$SECONDS_PER_RUN" "$CLIENTS" | tee "$WORK/postgres.json"
+echo "load after: $(uptime)"

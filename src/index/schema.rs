@@ -15,8 +15,6 @@ use tantivy::tokenizer::{
     TextAnalyzer, TextAnalyzerBuilder, Tokenizer,
 };
 
-use super::word_cache::remembering;
-
 /// The languages with a stemmer, by ISO 639-1 code: every Snowball stemmer tantivy has.
 pub(super) const STEMMED: [(&str, Language); 18] = [
     ("ar", Language::Arabic),
@@ -167,12 +165,20 @@ pub(super) fn register_analyzers(index: &Index) {
     }
 }
 
-/// The analyzer of `field` for snippets: the same tokens as the registered one (every analyzer
-/// here is words then filters that make one word at most one token), with what each word
-/// became remembered across calls.
-pub(super) fn snippet_analyzer(index: &Index, field: Field) -> tantivy::Result<TextAnalyzer> {
-    let analyzer = index.tokenizer_for_field(field)?;
-    Ok(remembering(field.field_id() as usize, analyzer))
+/// Which of the schema's analyzers `field` is analyzed with, as a number: the position of its
+/// language in [`STEMMED`], or `STEMMED.len()` for the unstemmed words (other fields). The
+/// title and body of a language share theirs, and so the words the snippets remember.
+pub(super) fn analyzer_number(schema: &Schema, field: Field) -> usize {
+    let name = match schema.get_field_entry(field).field_type() {
+        tantivy::schema::FieldType::Str(options) => options
+            .get_indexing_options()
+            .map(|indexing| indexing.tokenizer().to_owned()),
+        _ => None,
+    };
+    STEMMED
+        .iter()
+        .position(|(code, _)| name.as_deref() == Some(analyzer_name(code).as_str()))
+        .unwrap_or(STEMMED.len())
 }
 
 /// Looks up the fields of an opened index by name (so an index written by this version opens
@@ -191,33 +197,47 @@ pub(super) fn fields_of(schema: &Schema) -> tantivy::Result<Fields> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::word_cache::for_each_token;
     use super::*;
 
-    fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(String, usize, usize)> {
-        let mut stream = analyzer.token_stream(text);
-        let mut tokens = Vec::new();
-        while let Some(token) = stream.next() {
-            tokens.push((token.text.clone(), token.offset_from, token.offset_to));
+    #[test]
+    fn titles_and_bodies_of_a_language_share_an_analyzer_number() {
+        let (schema, fields) = build();
+        for (at, pair) in fields.text.iter().enumerate() {
+            assert_eq!(analyzer_number(&schema, pair.title), at);
+            assert_eq!(analyzer_number(&schema, pair.body), at);
         }
-        tokens
+        assert_eq!(analyzer_number(&schema, fields.source), STEMMED.len());
+        assert_eq!(analyzer_number(&schema, fields.id), STEMMED.len());
     }
 
     #[test]
-    fn snippet_analyzers_yield_the_index_analyzers_tokens() {
+    fn snippet_tokens_are_the_index_analyzers_tokens_lowercased() {
         let (schema, fields) = build();
         let index = Index::create_in_ram(schema);
         register_analyzers(&index);
         let text = "Les élections législatives: Wahlen, Häuser und Straßen; çocukların \
-                    kitaplarından, running happily past the HÄUSER again. Выборы прошли. \
+                    kitaplarından, running happily past the HÄUSER again. Выборы прошли. İstanbul \
                     a-word-longer-than-forty-letters-supercalifragilisticexpialidociousness";
         let targets = fields.text.iter().flat_map(|p| [p.title, p.body]);
         for field in targets.chain([fields.source, fields.authors]) {
             let mut indexed = index.tokenizer_for_field(field).unwrap();
-            let mut cached = snippet_analyzer(&index, field).unwrap();
-            let expected = tokens(&mut indexed, text);
+            let mut expected = Vec::new();
+            let mut stream = indexed.token_stream(text);
+            while let Some(token) = stream.next() {
+                let range = token.offset_from..token.offset_to;
+                expected.push((token.text.to_lowercase(), range));
+            }
             // Twice: the second pass reads the words remembered by the first.
-            assert_eq!(tokens(&mut cached, text), expected, "{field:?}");
-            assert_eq!(tokens(&mut cached, text), expected, "{field:?}, remembered");
+            for pass in ["analyzed", "remembered"] {
+                let mut tokens = Vec::new();
+                let mut analyzer = index.tokenizer_for_field(field).unwrap();
+                let slot = analyzer_number(&index.schema(), field);
+                for_each_token(slot, &mut analyzer, text, |range, token| {
+                    tokens.push((token.to_text(), range));
+                });
+                assert_eq!(tokens, expected, "{field:?}, {pass}");
+            }
         }
     }
 }

@@ -143,6 +143,19 @@ impl Cursor {
     }
 }
 
+impl SearchRequest {
+    /// How deep in the results its page ends: hits (or stories) before it, plus its size. A
+    /// cursor this server did not give counts as the first page (the search rejects it).
+    pub fn depth(&self) -> usize {
+        let offset = self
+            .cursor
+            .as_deref()
+            .and_then(|text| Cursor::decode(text).ok())
+            .map_or(0, |cursor| cursor.offset);
+        offset + self.limit
+    }
+}
+
 fn query_error(error: QueryError) -> IndexError {
     IndexError::Query(error.to_string())
 }
@@ -180,6 +193,8 @@ impl SearchIndex {
             Collapse::Story => ((cursor.offset + request.limit) * COLLAPSE_FACTOR).max(64),
         };
         let top = self.top(&searcher, &*query, request, wanted)?;
+        // Fewer than asked for: the ranking saw every match, and their number is the total.
+        let all_ranked = (top.len() < wanted).then_some(top.len());
         let (page, more) = match request.collapse {
             Collapse::None => {
                 let more = top.len() > cursor.offset + request.limit;
@@ -203,13 +218,16 @@ impl SearchIndex {
             }
         };
         let hits = self.hits(&searcher, &*matching, page)?;
-        // Counted apart from the ranking: ranking by relevance skips the blocks of documents
-        // that cannot reach the page (block-max WAND), and counting needs no scores.
-        let (total, facets) = if request.facets {
-            let (total, facets) = searcher.search(&*query, &FacetCollector)?;
-            (total, Some(facets))
-        } else {
-            (searcher.search(&*query, &Count)?, None)
+        // Counted apart from the ranking (unless it saw every match): ranking by relevance
+        // skips the blocks of documents that cannot reach the page (block-max WAND), and
+        // counting needs no scores.
+        let (total, facets) = match (request.facets, all_ranked) {
+            (true, _) => {
+                let (total, facets) = searcher.search(&*query, &FacetCollector)?;
+                (total, Some(facets))
+            }
+            (false, Some(total)) => (total, None),
+            (false, None) => (searcher.search(&*query, &Count)?, None),
         };
         let next_cursor = more.then(|| {
             Cursor {

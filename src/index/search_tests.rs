@@ -373,6 +373,48 @@ fn cursors_page_through_and_ignore_newer_articles() {
 }
 
 #[test]
+fn the_total_counts_every_match_whether_or_not_the_ranking_saw_them_all() {
+    let (_dir, index) = index_with(DOCS);
+    let mut req = request("geneva OR genève OR женеве OR cenevre");
+    for (limit, sort) in [
+        (1, Sort::Relevance),
+        (2, Sort::Newest),
+        (20, Sort::Relevance),
+    ] {
+        req.limit = limit;
+        req.sort = sort;
+        // One page: the ranking keeps limit + 1 of the five matches, or all of them.
+        let first = index.run(&req).unwrap();
+        assert_eq!(first.total, 5, "limit {limit}");
+        let mut cursor = first.next_cursor;
+        while let Some(next) = cursor {
+            req.cursor = Some(next);
+            let page = index.run(&req).unwrap();
+            assert_eq!(page.total, 5, "limit {limit}, {:?}", req.cursor);
+            cursor = page.next_cursor;
+        }
+        req.cursor = None;
+    }
+}
+
+#[test]
+fn a_requests_depth_counts_the_pages_before_it() {
+    let mut req = request("geneva");
+    req.limit = 20;
+    assert_eq!(req.depth(), 20);
+    req.cursor = Some(
+        Cursor {
+            max_id: 7,
+            offset: 40,
+        }
+        .encode(),
+    );
+    assert_eq!(req.depth(), 60);
+    req.cursor = Some("not-a-cursor".into());
+    assert_eq!(req.depth(), 20);
+}
+
+#[test]
 fn malformed_queries_and_sizes_are_errors_not_empty_lists() {
     let (_dir, index) = index_with(DOCS);
     for bad in [

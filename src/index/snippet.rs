@@ -1,19 +1,23 @@
 //! Highlighted snippets for a page of hits. tantivy's generator analyzes the whole text it is
 //! given (tokenizer, stemmer, per word); for a body of a few kilobytes that was most of a
 //! search's time. Here the body is first narrowed to the window where the query's terms occur
-//! (a substring test on lowercase text, no analysis), and only that window is analyzed, by
-//! an analyzer that remembers its words ([`super::word_cache`]).
+//! (a substring test on lowercase text, no analysis), and only that window is analyzed, each
+//! word looked up in what the thread remembers of it ([`super::word_cache`]). The fragment is
+//! then chosen as tantivy's [`tantivy::snippet::SnippetGenerator`] chooses it (a test compares
+//! the two), without its copy of each token, its lowercased copy, and its analyzer clone.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::ops::Range;
 
 use memchr::memmem;
 use tantivy::query::Query;
 use tantivy::schema::Field;
-use tantivy::snippet::{Snippet, SnippetGenerator};
-use tantivy::{Searcher, Term};
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::{Score, Searcher, Term};
 
 use super::IndexError;
-use super::schema::snippet_analyzer;
+use super::schema::analyzer_number;
+use super::word_cache::{Packed, for_each_token};
 
 /// The query's snippet generators, one per field, made when first needed.
 pub(super) struct Snippets<'a> {
@@ -22,10 +26,23 @@ pub(super) struct Snippets<'a> {
     generators: HashMap<Field, Generator>,
 }
 
+/// A fragment of a text and where the query's words are in it.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Snippet<'t> {
+    fragment: &'t str,
+    /// Byte ranges in `fragment`, in order, not overlapping.
+    highlighted: Vec<Range<usize>>,
+}
+
 struct Generator {
-    inner: SnippetGenerator,
-    /// The start of each indexed term the query looks for in the field: a stem is mostly the
-    /// start of the word it comes from ("happi" ← "happy" is not, "happ" is).
+    /// The field's analyzer, for words not seen yet.
+    analyzer: TextAnalyzer,
+    slot: usize,
+    /// The indexed terms the query looks for in the field, each with its weight (rarer terms
+    /// weigh more), in term order.
+    terms: Vec<(Packed, Score)>,
+    /// The start of each of those terms: a stem is mostly the start of the word it comes from
+    /// ("happi" ← "happy" is not, "happ" is).
     needles: Vec<String>,
     max_chars: usize,
 }
@@ -39,13 +56,13 @@ impl<'a> Snippets<'a> {
         }
     }
 
-    /// The best fragment of `text` (stored in `field`), at most `max_chars` long.
-    pub(super) fn snippet(
+    /// The best fragment of `text` (stored in `field`), at most `max_chars` bytes long.
+    pub(super) fn snippet<'t>(
         &mut self,
         field: Field,
-        text: &str,
+        text: &'t str,
         max_chars: usize,
-    ) -> Result<Snippet, IndexError> {
+    ) -> Result<Snippet<'t>, IndexError> {
         let generator = match self.generators.entry(field) {
             std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
             std::collections::hash_map::Entry::Vacant(e) => e.insert(Generator::create(
@@ -56,7 +73,7 @@ impl<'a> Snippets<'a> {
             )?),
         };
         let window = best_window(text, &generator.needles, generator.max_chars);
-        Ok(generator.inner.snippet(window))
+        Ok(generator.snippet(window))
     }
 }
 
@@ -74,7 +91,7 @@ impl Generator {
                 terms.insert(term);
             }
         });
-        let mut weighted: BTreeMap<String, f32> = BTreeMap::new();
+        let mut weighted: BTreeMap<String, Score> = BTreeMap::new();
         for term in terms {
             let value = term.value();
             let Some(text) = value.as_str() else {
@@ -86,13 +103,140 @@ impl Generator {
             }
         }
         let needles = weighted.keys().map(|t| needle(t)).collect();
-        let tokenizer = snippet_analyzer(searcher.index(), field)?;
         Ok(Generator {
-            inner: SnippetGenerator::new(weighted, tokenizer, field, max_chars),
+            analyzer: searcher.index().tokenizer_for_field(field)?,
+            slot: analyzer_number(searcher.schema(), field),
+            terms: packed(weighted),
             needles,
             max_chars,
         })
     }
+
+    /// The fragment tantivy's `SnippetGenerator::snippet` makes of `text`: the text is cut
+    /// into fragments, each starting at a token and taking the following ones while they end
+    /// within `max_chars` bytes of its start; the fragment whose terms weigh most wins, the
+    /// earliest of equals; none (an empty snippet) when no term occurs.
+    fn snippet<'t>(&mut self, text: &'t str) -> Snippet<'t> {
+        if self.terms.is_empty() {
+            return Snippet::empty();
+        }
+        let (terms, max_chars) = (&self.terms, self.max_chars);
+        let mut best: Option<Fragment> = None;
+        let mut current = Fragment::new(0);
+        for_each_token(self.slot, &mut self.analyzer, text, |range, token| {
+            if range.end - current.start > max_chars {
+                let next = Fragment::new(range.start);
+                let done = std::mem::replace(&mut current, next);
+                done.offer_to(&mut best);
+            }
+            current.stop = range.end;
+            if let Some((_, score)) = terms.iter().find(|(term, _)| term == token) {
+                current.score += score;
+                current.highlighted.push(range);
+            }
+        });
+        current.offer_to(&mut best);
+        match best {
+            Some(best) => Snippet {
+                fragment: &text[best.start..best.stop],
+                highlighted: best
+                    .highlighted
+                    .into_iter()
+                    .map(|r| r.start - best.start..r.end - best.start)
+                    .collect(),
+            },
+            None => Snippet::empty(),
+        }
+    }
+}
+
+fn packed(terms: BTreeMap<String, Score>) -> Vec<(Packed, Score)> {
+    terms.iter().map(|(t, &w)| (Packed::new(t), w)).collect()
+}
+
+/// A candidate fragment: `text[start..stop]`, the weight of the terms in it and where they are.
+struct Fragment {
+    score: Score,
+    start: usize,
+    stop: usize,
+    highlighted: Vec<Range<usize>>,
+}
+
+impl Fragment {
+    fn new(start: usize) -> Fragment {
+        Fragment {
+            score: 0.0,
+            start,
+            stop: start,
+            highlighted: Vec::new(),
+        }
+    }
+
+    /// Makes this fragment the best unless `best` weighs more, or as much and starts first.
+    fn offer_to(self, best: &mut Option<Fragment>) {
+        if self.score <= 0.0 {
+            return;
+        }
+        let better = best.as_ref().is_none_or(|b| {
+            self.score > b.score
+                || (self.score == b.score && (self.start, self.stop) < (b.start, b.stop))
+        });
+        if better {
+            *best = Some(self);
+        }
+    }
+}
+
+impl<'t> Snippet<'t> {
+    fn empty() -> Snippet<'t> {
+        Snippet {
+            fragment: "",
+            highlighted: Vec::new(),
+        }
+    }
+
+    pub(super) fn fragment(&self) -> &'t str {
+        self.fragment
+    }
+
+    pub(super) fn highlighted(&self) -> &[Range<usize>] {
+        &self.highlighted
+    }
+
+    /// The fragment as HTML, the query's words in `<b>`, escaped as tantivy's `to_html`
+    /// escapes (`htmlescape::encode_minimal`).
+    pub(super) fn to_html(&self) -> String {
+        let mut html = String::with_capacity(self.fragment.len() + 16 * self.highlighted.len());
+        let mut from = 0;
+        for range in &self.highlighted {
+            escape_minimal(&self.fragment[from..range.start], &mut html);
+            html.push_str("<b>");
+            escape_minimal(&self.fragment[range.clone()], &mut html);
+            html.push_str("</b>");
+            from = range.end;
+        }
+        escape_minimal(&self.fragment[from..], &mut html);
+        html
+    }
+}
+
+/// Appends `text` to `html` with `"`, `&`, `'`, `<` and `>` escaped.
+fn escape_minimal(text: &str, html: &mut String) {
+    let mut from = 0;
+    for (at, byte) in text.bytes().enumerate() {
+        let entity = match byte {
+            b'"' => "&quot;",
+            b'&' => "&amp;",
+            b'\'' => "&#x27;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            _ => continue,
+        };
+        html.push_str(&text[from..at]);
+        html.push_str(entity);
+        from = at + 1;
+    }
+    html.push_str(&text[from..]);
 }
 
 /// The part of a term that the word it was analyzed from starts with, most of the time: all
@@ -159,7 +303,111 @@ fn window_starts(text: &str, width: usize) -> Vec<usize> {
 
 #[cfg(test)]
 mod tests {
+    use tantivy::Index;
+    use tantivy::snippet::SnippetGenerator;
+
+    use super::super::schema;
     use super::*;
+
+    /// Texts of the words in `vocabulary`, picked by a fixed pseudo-random sequence.
+    fn texts(vocabulary: &[&str], count: usize) -> Vec<String> {
+        let mut state = 0x2545_f491_u64;
+        let mut next = move |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        (0..count)
+            .map(|_| {
+                let words = next(120);
+                (0..words)
+                    .map(|_| vocabulary[next(vocabulary.len())])
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn snippets_are_the_fragments_tantivys_generator_picks() {
+        let (schema, fields) = schema::build();
+        let index = Index::create_in_ram(schema);
+        schema::register_analyzers(&index);
+        let cases = [
+            (
+                fields.pair_for(Some("en")).body,
+                vec![("talk", 0.5), ("genev", 0.25)],
+                vec![
+                    "Talks",
+                    "talking,",
+                    "Geneva",
+                    "GENEVA's",
+                    "in",
+                    "the",
+                    "<b>&",
+                    "\"quoted\"",
+                    "it's",
+                    "peace.",
+                    "x",
+                    "élan",
+                    "—",
+                    "\n\n",
+                    "talk-show",
+                    "supercalifragilisticexpialidociousnessandmore",
+                ],
+            ),
+            (
+                fields.pair_for(Some("tr")).title,
+                vec![("kitap", 0.5), ("istanbul", 0.2), ("çocuk", 0.1)],
+                vec![
+                    "kitaplarından",
+                    "Kitap",
+                    "çocukların",
+                    "İstanbul",
+                    "ISTANBUL",
+                    "ve",
+                    "bir",
+                    "'a",
+                    "2025",
+                    "ĞÜŞ",
+                    "Ankara'da",
+                ],
+            ),
+            (
+                fields.pair_for(None).body,
+                vec![("hauser", 0.5), ("wahlen", 0.5)],
+                vec![
+                    "Häuser", "HÄUSER", "Wahlen", "und", "Straßen", "&", "<", ">", "东京",
+                ],
+            ),
+        ];
+        for (field, terms, vocabulary) in cases {
+            let weighted: BTreeMap<String, Score> =
+                terms.iter().map(|&(t, w)| (t.to_owned(), w)).collect();
+            for max_chars in [8, 40, 220, 10_000] {
+                let analyzer = index.tokenizer_for_field(field).unwrap();
+                let theirs = SnippetGenerator::new(weighted.clone(), analyzer, field, max_chars);
+                let mut ours = Generator {
+                    analyzer: index.tokenizer_for_field(field).unwrap(),
+                    slot: analyzer_number(&index.schema(), field),
+                    terms: packed(weighted.clone()),
+                    needles: Vec::new(),
+                    max_chars,
+                };
+                let mut highlighted = 0;
+                for text in texts(&vocabulary, 200) {
+                    let expected = theirs.snippet(&text);
+                    let got = ours.snippet(&text);
+                    assert_eq!(got.fragment(), expected.fragment(), "{text}");
+                    assert_eq!(got.highlighted(), expected.highlighted(), "{text}");
+                    assert_eq!(got.to_html(), expected.to_html(), "{text}");
+                    highlighted += got.highlighted().len();
+                }
+                assert!(highlighted > 0, "{field:?}: no text had a term");
+            }
+        }
+    }
 
     #[test]
     fn the_window_is_where_the_terms_are() {

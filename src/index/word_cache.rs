@@ -1,4 +1,4 @@
-//! An analyzer that remembers its words, for snippets. Highlighting a page analyzes a few
+//! Analyzing text for snippets, remembering each word's token. Highlighting a page analyzes a few
 //! thousand words of stored text per query, and analyzing them (lowercasing, Snowball stemming,
 //! Turkish's above all, folding accents) was most of that; news text repeats its words, so each
 //! thread keeps what each word became.
@@ -6,113 +6,173 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher, RandomState};
+use std::ops::Range;
+use std::sync::OnceLock;
 
-use tantivy::tokenizer::{
-    SimpleTokenStream, SimpleTokenizer, TextAnalyzer, Token, TokenStream, Tokenizer,
-};
+use tantivy::tokenizer::{TextAnalyzer, TokenStream};
 
-/// Words remembered per field and thread; past it the thread's cache of that field starts
-/// over. About 90 bytes a word: under a megabyte per field a thread highlights, and the
-/// blocking pool's idle threads exit (and free theirs) after ten seconds.
+/// Words remembered per analyzer and thread; past it the thread's cache of that analyzer starts
+/// over. About 64 bytes a word (a short word and its token are held in the map's own slots):
+/// under a megabyte per language a thread highlights. Searches run on the runtime's threads (and
+/// deep pages on the blocking pool's, whose idle threads exit, freeing theirs, after ten
+/// seconds).
 const WORDS_PER_FIELD: usize = 10_000;
 
 thread_local! {
-    /// Per field (by number): word → its token, `None` when the analyzer drops it.
-    /// Thread-local: searches run on the blocking pool's threads, and a lock per word would
-    /// cost more than most words.
-    static WORDS: RefCell<Vec<HashMap<String, Option<String>, WordHashing>>> = RefCell::default();
+    /// Per analyzer (by number, [`super::schema::analyzer_number`]): word → its token, lowercased; `None` when the analyzer drops it.
+    /// Thread-local: a lock per word would cost more than most words.
+    static WORDS: RefCell<Vec<HashMap<Packed, Option<Packed>, WordHashing>>> = RefCell::default();
 }
 
-/// `analyzer` (of field number `slot`) with its words remembered. It yields the tokens
-/// `analyzer` yields provided that `analyzer` is [`SimpleTokenizer`] followed by filters that
-/// turn one word into at most one token (lowercasing, stemming, folding, dropping long words).
-pub(super) fn remembering(slot: usize, analyzer: TextAnalyzer) -> TextAnalyzer {
-    TextAnalyzer::from(Remembering {
-        slot,
-        words: SimpleTokenizer::default(),
-        analyzer,
-    })
+/// A word or token: up to 23 bytes in place, with its length, so that looking one up and
+/// comparing it follow no pointer (with the text on the heap, fetching it was most of the
+/// cost of a word); a longer one on the heap.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(super) enum Packed {
+    /// The bytes, then zeros; the length in the last byte.
+    Short([u64; 3]),
+    Long(Box<str>),
 }
 
-#[derive(Clone)]
-struct Remembering {
-    slot: usize,
-    words: SimpleTokenizer,
-    /// Analyzes one word (a word not seen yet).
-    analyzer: TextAnalyzer,
-}
+impl Packed {
+    pub(super) fn new(text: &str) -> Packed {
+        let len = text.len();
+        if len > 23 {
+            return Packed::Long(text.into());
+        }
+        let mut bytes = [0u8; 24];
+        bytes[..len].copy_from_slice(text.as_bytes());
+        bytes[23] = len as u8;
+        let word = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"));
+        Packed::Short([word(0), word(8), word(16)])
+    }
 
-impl Tokenizer for Remembering {
-    type TokenStream<'a> = RememberingStream<'a>;
-
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> RememberingStream<'a> {
-        RememberingStream {
-            words: self.words.token_stream(text),
-            slot: self.slot,
-            analyzer: &mut self.analyzer,
+    #[cfg(test)]
+    pub(super) fn to_text(&self) -> String {
+        match self {
+            Packed::Short(words) => {
+                let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+                String::from_utf8(bytes[..usize::from(bytes[23])].to_vec()).expect("UTF-8")
+            }
+            Packed::Long(text) => text.to_string(),
         }
     }
 }
 
-struct RememberingStream<'a> {
-    words: SimpleTokenStream<'a>,
+/// Calls `each` with the byte range in `text` and the token of every word `analyzer` (the
+/// analyzer numbered `slot`) keeps, in order, the token lowercased: what `analyzer`
+/// yields, provided that it is [`tantivy::tokenizer::SimpleTokenizer`] followed by filters
+/// that turn one word into at most one token (lowercasing, stemming, folding, dropping long
+/// words), as every analyzer of the schema is. Words seen before on this thread are looked up,
+/// not analyzed.
+pub(super) fn for_each_token(
     slot: usize,
-    analyzer: &'a mut TextAnalyzer,
-}
-
-impl RememberingStream<'_> {
-    /// Turns the current word into its token; false when the analyzer drops it.
-    fn analyze_word(&mut self) -> bool {
-        let token = self.words.token_mut();
-        WORDS.with_borrow_mut(|fields| {
-            if fields.len() <= self.slot {
-                fields.resize_with(self.slot + 1, HashMap::default);
-            }
-            let words = &mut fields[self.slot];
-            if let Some(known) = words.get(token.text.as_str()) {
-                return match known {
-                    Some(text) => {
-                        token.text.clone_from(text);
-                        true
-                    }
-                    None => false,
-                };
-            }
-            let analyzed = {
-                let mut stream = self.analyzer.token_stream(&token.text);
-                stream.advance().then(|| stream.token().text.clone())
-            };
-            if words.len() >= WORDS_PER_FIELD {
-                words.clear();
-            }
-            words.insert(token.text.clone(), analyzed.clone());
-            match analyzed {
-                Some(text) => {
-                    token.text = text;
-                    true
+    analyzer: &mut TextAnalyzer,
+    text: &str,
+    mut each: impl FnMut(Range<usize>, &Packed),
+) {
+    WORDS.with_borrow_mut(|analyzers| {
+        if analyzers.len() <= slot {
+            analyzers.resize_with(slot + 1, HashMap::default);
+        }
+        let known = &mut analyzers[slot];
+        for range in Words::new(text) {
+            let word = Packed::new(&text[range.clone()]);
+            if let Some(token) = known.get(&word) {
+                if let Some(token) = token {
+                    each(range, token);
                 }
-                None => false,
+                continue;
             }
-        })
+            let token = {
+                let mut stream = analyzer.token_stream(&text[range.clone()]);
+                stream
+                    .advance()
+                    .then(|| Packed::new(&stream.token().text.to_lowercase()))
+            };
+            if let Some(token) = &token {
+                each(range, token);
+            }
+            if known.len() >= WORDS_PER_FIELD {
+                known.clear();
+            }
+            known.insert(word, token);
+        }
+    });
+}
+
+/// The words of a text as [`tantivy::tokenizer::SimpleTokenizer`] cuts them: runs of
+/// alphanumeric characters, as byte ranges; ASCII is classified without decoding.
+struct Words<'t> {
+    text: &'t str,
+    at: usize,
+}
+
+impl<'t> Words<'t> {
+    fn new(text: &'t str) -> Words<'t> {
+        Words { text, at: 0 }
+    }
+
+    /// Whether the character at byte `at` is alphanumeric, and its length.
+    fn alphanumeric_at(&self, at: usize) -> (bool, usize) {
+        let byte = self.text.as_bytes()[at];
+        if byte.is_ascii() {
+            return (byte.is_ascii_alphanumeric(), 1);
+        }
+        let c = self.text[at..]
+            .chars()
+            .next()
+            .expect("a character starts here");
+        (is_alphanumeric(c), c.len_utf8())
     }
 }
 
-impl TokenStream for RememberingStream<'_> {
-    fn advance(&mut self) -> bool {
-        while self.words.advance() {
-            if self.analyze_word() {
-                return true;
+/// `c.is_alphanumeric()`, from a bitmap for the Basic Multilingual Plane: the standard
+/// library searches its Unicode tables for every letter past ASCII, and a window of Turkish or
+/// Russian text is mostly such letters.
+fn is_alphanumeric(c: char) -> bool {
+    /// One bit per character below U+10000 (8 KB), made on first use.
+    static BMP: OnceLock<Box<[u64]>> = OnceLock::new();
+    let code = c as usize;
+    if code >= 0x1_0000 {
+        return c.is_alphanumeric();
+    }
+    let bits = BMP.get_or_init(|| {
+        let mut bits = vec![0u64; 0x1_0000 / 64];
+        for (code, c) in (0..0x1_0000u32).filter_map(|n| Some((n as usize, char::from_u32(n)?))) {
+            if c.is_alphanumeric() {
+                bits[code / 64] |= 1 << (code % 64);
             }
         }
-        false
-    }
+        bits.into_boxed_slice()
+    });
+    bits[code / 64] & (1 << (code % 64)) != 0
+}
 
-    fn token(&self) -> &Token {
-        self.words.token()
-    }
+impl Iterator for Words<'_> {
+    type Item = Range<usize>;
 
-    fn token_mut(&mut self) -> &mut Token {
-        self.words.token_mut()
+    fn next(&mut self) -> Option<Range<usize>> {
+        let len = self.text.len();
+        while self.at < len {
+            let (word, width) = self.alphanumeric_at(self.at);
+            if word {
+                break;
+            }
+            self.at += width;
+        }
+        if self.at >= len {
+            return None;
+        }
+        let start = self.at;
+        while self.at < len {
+            let (word, width) = self.alphanumeric_at(self.at);
+            if !word {
+                break;
+            }
+            self.at += width;
+        }
+        Some(start..self.at)
     }
 }
 
@@ -161,5 +221,42 @@ impl Hasher for WordHasher {
 
     fn finish(&self) -> u64 {
         self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tantivy::tokenizer::{SimpleTokenizer, Tokenizer};
+
+    use super::*;
+
+    #[test]
+    fn words_are_cut_as_the_simple_tokenizer_cuts_them() {
+        let text = "«Les élections» — l'Hôtel-de-Ville, 2025: çocukların 3½ Ⅻ x²; \
+                    Выборы_прошли! 東京 a\u{301}b ﬁn  ";
+        let mut expected = Vec::new();
+        let mut tokenizer = SimpleTokenizer::default();
+        let mut stream = tokenizer.token_stream(text);
+        while let Some(token) = stream.next() {
+            expected.push(token.offset_from..token.offset_to);
+        }
+        assert_eq!(Words::new(text).collect::<Vec<_>>(), expected);
+        assert_eq!(Words::new("").count(), 0);
+        for text in [
+            "",
+            "a",
+            "çocukların",
+            "twenty-three bytes long",
+            "twenty-four bytes long!!",
+        ] {
+            assert_eq!(Packed::new(text).to_text(), text);
+        }
+        assert_ne!(Packed::new("ab"), Packed::new("ab\0"));
+        for code in (0..0x1_0000).chain([0x1_0400, 0x1_F600, 0x2_0000]) {
+            if let Some(c) = char::from_u32(code) {
+                assert_eq!(is_alphanumeric(c), c.is_alphanumeric(), "U+{code:04X}");
+            }
+        }
+        assert_eq!(Words::new(" ,;").count(), 0);
     }
 }

@@ -82,6 +82,14 @@ fn search_api_collapses_filters_sorts_pages_and_explains_mistakes() {
     ));
     assert_ne!(first["hits"][0]["id"], second["hits"][0]["id"]);
     assert!(second["next_cursor"].is_null(), "{second}");
+    // A page past the first hundred hits is searched on the blocking pool, the same way.
+    let max_id = cursor.split('-').next().unwrap();
+    let (status, deep) = search(&format!(
+        "q=earthquake&collapse=none&limit=100&cursor={max_id}-150"
+    ));
+    assert_eq!(status, 200, "{deep}");
+    assert_eq!(deep["total"].as_u64(), first["total"].as_u64(), "{deep}");
+    assert_eq!(deep["hits"].as_array().map(Vec::len), Some(0), "{deep}");
 
     for (query, names) in [
         ("q=geneva&limit=0", "limit"),
