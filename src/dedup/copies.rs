@@ -20,6 +20,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use unicode_normalization::char::is_combining_mark;
 
 use super::slots::place;
+use super::tokenize::is_word_char;
 use super::vectorize::IdMap;
 
 /// Minima in a signature.
@@ -339,16 +340,20 @@ impl Bucket {
 /// The hashes of `text`'s words: runs of letters and digits, lower-cased, without combining
 /// marks, so that case, punctuation, spacing and markup leftovers do not tell copies apart.
 fn words(text: &str) -> impl Iterator<Item = u64> + '_ {
-    text.split(|c: char| !(c.is_alphanumeric() || is_combining_mark(c)))
+    text.split(|c: char| !is_word_char(c))
         .filter(|w| !w.is_empty())
         .map(|word| {
-            // FNV-1a over the lower-cased letters.
+            // FNV-1a over the lower-cased letters (an ASCII one skips the mark table).
             let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-            for c in word.chars().flat_map(char::to_lowercase) {
-                if is_combining_mark(c) {
-                    continue;
+            let mut add = |c: char| h = (h ^ u64::from(c)).wrapping_mul(0x0100_0000_01b3);
+            for c in word.chars() {
+                if c.is_ascii() {
+                    add(c.to_ascii_lowercase());
+                } else {
+                    c.to_lowercase()
+                        .filter(|&l| !is_combining_mark(l))
+                        .for_each(&mut add);
                 }
-                h = (h ^ u64::from(c)).wrapping_mul(0x0100_0000_01b3);
             }
             h
         })

@@ -82,7 +82,7 @@ impl Vectorizer {
         article: &ClusterInput<'_>,
         mut new: NewTerms<'_>,
     ) -> TermCounts {
-        let mut tf: HashMap<u32, f32> = HashMap::new();
+        let mut tf: IdMap<u32, f32> = IdMap::default();
         // Headlines are often title-cased, so names are only told apart in the text.
         let fields = [(article.title, true), (article.text, false)];
         for (field, is_title) in fields {
