@@ -16,7 +16,7 @@
 //! `CENTROID_TERMS` heaviest (its norm recomputed over what is kept), so that comparing an
 //! article with a story that has absorbed thousands of articles stays cheap.
 //!
-//! Memory is the window's: about 1.2 KB an article with the vocabulary (issue 7). A centroid is
+//! Memory is the window's: about 1.4 KB an article with the vocabulary (issue 7). A centroid is
 //! a slice sorted by term (16 bytes a term), the postings name stories by a 4-byte slot and
 //! keep a term held by one story in place, and the vocabulary keeps term hashes, not texts.
 //!
