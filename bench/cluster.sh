@@ -15,7 +15,8 @@ mkdir -p "$data"
 
 cargo bench --no-run --quiet --bench cluster
 for window in ${windows[@]}; do
-    stream="$data/cluster-$window.jsonl"
+    # v2: the generator that keeps stories apart (a stream made before it would be reused).
+    stream="$data/cluster-v2-$window.jsonl"
     if [ ! -s "$stream" ]; then
         echo "== generating $stream"
         python3 bench/cluster_gen.py --window "$window" > "$stream.tmp" && mv "$stream.tmp" "$stream"

@@ -15,8 +15,10 @@
 //! copies, as in `newsd inspect cluster`), which `score_clusters.py` scores against the
 //! stream's own `cluster` field.
 
+use std::alloc::{GlobalAlloc, Layout};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -27,7 +29,41 @@ use newsd::dedup::{
 use serde::Deserialize;
 
 #[global_allocator]
-static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+static ALLOCATOR: Counting = Counting(tikv_jemallocator::Jemalloc);
+
+/// jemalloc, counting the bytes the program holds: the window's memory is what the dedup state
+/// holds when the window is full, divided by the window's articles.
+struct Counting(tikv_jemallocator::Jemalloc);
+
+static HELD: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: every call goes to jemalloc unchanged; only a counter is kept beside it.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        HELD.fetch_add(layout.size(), Ordering::Relaxed);
+        // SAFETY: the caller's contract, passed on.
+        unsafe { self.0.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        HELD.fetch_sub(layout.size(), Ordering::Relaxed);
+        // SAFETY: the caller's contract, passed on.
+        unsafe { self.0.dealloc(ptr, layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        HELD.fetch_add(layout.size(), Ordering::Relaxed);
+        // SAFETY: the caller's contract, passed on.
+        unsafe { self.0.alloc_zeroed(layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        HELD.fetch_add(new_size, Ordering::Relaxed);
+        HELD.fetch_sub(layout.size(), Ordering::Relaxed);
+        // SAFETY: the caller's contract, passed on.
+        unsafe { self.0.realloc(ptr, layout, new_size) }
+    }
+}
 
 /// Articles parsed ahead of the timed calls.
 const CHUNK: usize = 4096;
@@ -126,6 +162,11 @@ fn main() -> anyhow::Result<()> {
     let mut n = 0usize;
     let mut chunk: Vec<Article> = Vec::with_capacity(CHUNK);
     let mut outcomes: Vec<Decision> = Vec::with_capacity(CHUNK);
+    // Bytes held before any article: what the dedup state holds later is the rest (with
+    // --decisions, the bench's own map of stories grows beside it).
+    let before = HELD.load(Ordering::Relaxed);
+    let mut held_at_fill = 0usize;
+    let mut held_max = 0usize;
     loop {
         // A chunk never straddles a quarter of the fill or the start of the measurement.
         let boundary = if n < args.window {
@@ -205,6 +246,12 @@ fn main() -> anyhow::Result<()> {
             }
         }
         n += chunk.len();
+        chunk.clear();
+        let held = HELD.load(Ordering::Relaxed).saturating_sub(before);
+        if n == args.window {
+            held_at_fill = held;
+        }
+        held_max = held_max.max(held);
     }
     if let Some(out) = decisions.as_mut() {
         out.flush()?;
@@ -239,6 +286,16 @@ fn main() -> anyhow::Result<()> {
         per(measured.cpu),
         measured.cpu_rate(),
         status_kb("VmHWM:").unwrap_or(0) / 1024
+    )?;
+    let per_article = |bytes: usize| bytes / args.window.max(1);
+    writeln!(
+        stdout,
+        "dedup state: {} MB held with the window full ({} bytes an article of the window), \
+         at most {} MB ({} bytes an article)",
+        held_at_fill >> 20,
+        per_article(held_at_fill),
+        held_max >> 20,
+        per_article(held_max),
     )?;
     Ok(())
 }

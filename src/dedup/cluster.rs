@@ -14,8 +14,11 @@
 //!
 //! A centroid keeps at most `2 * CENTROID_TERMS` terms: past that it is cut back to its
 //! `CENTROID_TERMS` heaviest (its norm recomputed over what is kept), so that comparing an
-//! article with a story that has absorbed thousands of articles costs lookups in a small table,
-//! not cache misses all over a huge one.
+//! article with a story that has absorbed thousands of articles stays cheap.
+//!
+//! Memory is the window's: about 1.4 KB an article with the vocabulary (issue 7). A centroid is
+//! a slice sorted by term (16 bytes a term), the postings name stories by a 4-byte slot and
+//! keep a term held by one story in place, and the vocabulary keeps term hashes, not texts.
 //!
 //! Pure and deterministic: the same stream gives the same stories.
 
@@ -23,6 +26,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, TimeDelta, Utc};
 
+use super::slots::place;
 use super::vectorize::{IdMap, NewTerms, Vectorizer, cosine};
 
 /// A probe term held by more live stories than this names no story (think "government" in a
@@ -118,27 +122,42 @@ pub struct Assignment {
 /// A term of a story's centroid.
 #[derive(Debug, Clone, Copy)]
 struct Cell {
+    term: u32,
     /// Sum of the story's articles' weights for the term.
     weight: f32,
     /// The story's articles holding the term: what leaves the document frequencies with it.
     docs: u32,
-    /// The story's position in the term's postings list, for removal in constant time.
+    /// The story's position in the term's postings, for removal in constant time.
     slot: u32,
 }
 
-#[derive(Default)]
 struct Story {
-    /// Sum of its articles' unit vectors, by term id: all of it, or its heaviest terms once
-    /// cut back (see `CENTROID_TERMS`).
-    centroid: IdMap<u32, Cell>,
+    id: StoryId,
+    /// Sum of its articles' unit vectors, sorted by term id: all of it, or its heaviest terms
+    /// once cut back (see `CENTROID_TERMS`). A sorted slice, not a map: 16 bytes a term, and
+    /// comparing an article with it is a merge of two sorted lists.
+    centroid: Box<[Cell]>,
     /// Squared norm of `centroid` as kept.
     norm_sq: f32,
-    /// Terms cut from the centroid → the story's articles that held them: what still leaves
-    /// the document frequencies when the story expires.
-    cut: IdMap<u32, u32>,
     articles: u32,
     /// `published` of its newest article (or the clock when that had none).
     last_seen: Option<DateTime<Utc>>,
+    /// Terms cut from the centroid → the story's articles that held them: what still leaves
+    /// the document frequencies when the story expires.
+    cut: IdMap<u32, u32>,
+}
+
+impl Story {
+    fn new(id: StoryId) -> Self {
+        Story {
+            id,
+            centroid: Box::default(),
+            norm_sq: 0.0,
+            articles: 0,
+            last_seen: None,
+            cut: IdMap::default(),
+        }
+    }
 }
 
 /// The online clusterer. Feed it articles in stream order with [`StoryClusterer::add`].
@@ -149,9 +168,14 @@ struct Story {
 pub struct StoryClusterer {
     config: ClusterConfig,
     vectorizer: Vectorizer,
-    stories: IdMap<StoryId, Story>,
-    /// Term id → stories whose centroid holds the term (unordered).
-    postings: IdMap<u32, Vec<StoryId>>,
+    /// Live stories by slot (a story's place here, reused after it expires); the postings
+    /// name stories by slot, in 4 bytes.
+    stories: Vec<Option<Story>>,
+    free_slots: Vec<u32>,
+    /// Story id → slot.
+    slots: IdMap<StoryId, u32>,
+    /// Term id → the slots of the stories whose centroid holds the term.
+    postings: Postings,
     /// Stories in the index by newest article, oldest first, for expiry.
     by_age: BTreeSet<(DateTime<Utc>, StoryId)>,
     /// Newest `published` seen.
@@ -164,8 +188,10 @@ impl StoryClusterer {
         StoryClusterer {
             vectorizer: Vectorizer::new(&config),
             config,
-            stories: IdMap::default(),
-            postings: IdMap::default(),
+            stories: Vec::new(),
+            free_slots: Vec::new(),
+            slots: IdMap::default(),
+            postings: Postings::default(),
             by_age: BTreeSet::new(),
             clock: None,
             next_id: 1,
@@ -178,7 +204,7 @@ impl StoryClusterer {
 
     /// Stories still in the window.
     pub fn live_stories(&self) -> usize {
-        self.stories.len()
+        self.slots.len()
     }
 
     /// Distinct terms the live stories hold (the vocabulary).
@@ -194,8 +220,8 @@ impl StoryClusterer {
         let vector = self.vectorize(&article);
         let (best, score) = self.best_story(&vector, now);
         match best {
-            Some(story) if score >= self.threshold_for(&article) => {
-                self.join(story, &vector, now);
+            Some((story, slot)) if score >= self.threshold_for(&article) => {
+                self.join(slot, &vector, now);
                 Assignment {
                     story,
                     score,
@@ -205,8 +231,8 @@ impl StoryClusterer {
             _ => {
                 let story = self.next_id;
                 self.next_id += 1;
-                self.stories.insert(story, Story::default());
-                self.join(story, &vector, now);
+                let slot = self.open(story);
+                self.join(slot, &vector, now);
                 Assignment {
                     story,
                     score,
@@ -224,8 +250,11 @@ impl StoryClusterer {
         self.tick(article.published);
         let now = article.published.or(self.clock);
         let vector = self.vectorize(&article);
-        self.stories.entry(story).or_default();
-        self.join(story, &vector, now);
+        let slot = match self.slots.get(&story) {
+            Some(&slot) => slot,
+            None => self.open(story),
+        };
+        self.join(slot, &vector, now);
         self.next_id = self.next_id.max(story.saturating_add(1));
     }
 
@@ -281,53 +310,71 @@ impl StoryClusterer {
         self.vectorizer.weigh(&counts)
     }
 
-    /// The candidate story most similar to `vector`, with its score (ties: the older story).
+    /// The candidate story most similar to `vector` (its id and slot), with its score (ties:
+    /// the older story).
     fn best_story(
         &self,
         vector: &[(u32, f32)],
         now: Option<DateTime<Utc>>,
-    ) -> (Option<StoryId>, f32) {
+    ) -> (Option<(StoryId, u32)>, f32) {
         let mut probes: Vec<&(u32, f32)> = vector.iter().collect();
         probes.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         probes.truncate(self.config.probe_terms);
         // Stories ranked by the weight of the probe terms they share with the article; only
         // the best few are compared in full, so the cost stays flat as the window grows.
-        let mut shared: IdMap<StoryId, f32> = IdMap::default();
+        let mut shared: IdMap<u32, f32> = IdMap::default();
         for &&(term, weight) in &probes {
-            let Some(list) = self.postings.get(&term) else {
-                continue;
-            };
+            let list = self.postings.get(term);
             if list.len() > MAX_PROBE_POSTINGS {
                 continue;
             }
-            for &story in list {
-                *shared.entry(story).or_default() += weight;
+            for &slot in list {
+                *shared.entry(slot).or_default() += weight;
             }
         }
-        let mut candidates: Vec<(StoryId, f32)> = shared.into_iter().collect();
-        if candidates.len() > MAX_CANDIDATES {
-            candidates.select_nth_unstable_by(MAX_CANDIDATES - 1, |a, b| {
-                b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
-            });
-            candidates.truncate(MAX_CANDIDATES);
-        }
-        candidates.sort_unstable_by_key(|&(id, _)| id);
         let mut best = (None, 0.0f32);
-        for (id, _) in candidates {
-            let story = &self.stories[&id];
+        for (id, slot) in self.candidates(shared.into_iter().collect()) {
+            let Some(story) = self.story_at(slot) else {
+                continue;
+            };
             if !self.within_window(story.last_seen, now) || story.norm_sq <= 0.0 {
                 continue;
             }
-            let dot: f32 = vector
-                .iter()
-                .filter_map(|(term, w)| story.centroid.get(term).map(|c| w * c.weight))
-                .sum();
-            let score = dot / story.norm_sq.sqrt() * self.fade(story.last_seen, now);
+            let score = dot(vector, &story.centroid) / story.norm_sq.sqrt()
+                * self.fade(story.last_seen, now);
             if best.0.is_none() || score > best.1 {
-                best = (Some(id), score);
+                best = (Some((id, slot)), score);
             }
         }
         best
+    }
+
+    /// The `MAX_CANDIDATES` stories (slot, shared probe weight) sharing the most probe weight
+    /// (ties: the older story), as (id, slot) in id order. Ids are looked up for the kept
+    /// stories only, and for those tied at the cut.
+    fn candidates(&self, mut ranked: Vec<(u32, f32)>) -> Vec<(StoryId, u32)> {
+        let id = |slot: u32| self.story_at(slot).map_or(StoryId::MAX, |s| s.id);
+        let mut kept: Vec<(StoryId, u32)> = if ranked.len() > MAX_CANDIDATES {
+            ranked.select_nth_unstable_by(MAX_CANDIDATES - 1, |a, b| b.1.total_cmp(&a.1));
+            let cutoff = ranked[MAX_CANDIDATES - 1].1;
+            let mut kept: Vec<(StoryId, u32)> = Vec::with_capacity(MAX_CANDIDATES);
+            let mut tied: Vec<(StoryId, u32)> = Vec::new();
+            for &(slot, weight) in &ranked {
+                match weight.total_cmp(&cutoff) {
+                    std::cmp::Ordering::Greater => kept.push((id(slot), slot)),
+                    std::cmp::Ordering::Equal => tied.push((id(slot), slot)),
+                    std::cmp::Ordering::Less => {}
+                }
+            }
+            tied.sort_unstable();
+            tied.truncate(MAX_CANDIDATES - kept.len());
+            kept.extend(tied);
+            kept
+        } else {
+            ranked.iter().map(|&(slot, _)| (id(slot), slot)).collect()
+        };
+        kept.sort_unstable();
+        kept
     }
 
     fn within_window(&self, last_seen: Option<DateTime<Utc>>, now: Option<DateTime<Utc>>) -> bool {
@@ -337,24 +384,52 @@ impl StoryClusterer {
         }
     }
 
-    fn join(&mut self, id: StoryId, vector: &[(u32, f32)], now: Option<DateTime<Utc>>) {
-        let Some(story) = self.stories.get_mut(&id) else {
+    fn story_at(&self, slot: u32) -> Option<&Story> {
+        self.stories.get(slot as usize)?.as_ref()
+    }
+
+    /// The live story `id`.
+    #[cfg(test)]
+    fn story(&self, id: StoryId) -> Option<&Story> {
+        self.story_at(*self.slots.get(&id)?)
+    }
+
+    /// Starts story `id` (empty) in a free slot; returns the slot.
+    fn open(&mut self, id: StoryId) -> u32 {
+        let slot = place(
+            &mut self.stories,
+            &mut self.free_slots,
+            Some(Story::new(id)),
+        );
+        self.slots.insert(id, slot);
+        slot
+    }
+
+    /// Adds an article's vector to the story at `slot`: a merge of two lists sorted by term.
+    fn join(&mut self, slot: u32, vector: &[(u32, f32)], now: Option<DateTime<Utc>>) {
+        let Some(Some(story)) = self.stories.get_mut(slot as usize) else {
             return;
         };
+        let old = std::mem::take(&mut story.centroid);
+        let mut merged = Vec::with_capacity(old.len() + new_terms(&old, vector));
+        let mut old = old.iter().copied().peekable();
         for &(term, w) in vector {
-            let cell = story.centroid.entry(term).or_insert_with(|| {
-                let list = self.postings.entry(term).or_default();
-                list.push(id);
-                Cell {
-                    weight: 0.0,
-                    docs: 0,
-                    slot: u32::try_from(list.len() - 1).unwrap_or(u32::MAX),
-                }
+            while let Some(cell) = old.next_if(|c| c.term < term) {
+                merged.push(cell);
+            }
+            let mut cell = old.next_if(|c| c.term == term).unwrap_or_else(|| Cell {
+                term,
+                weight: 0.0,
+                docs: 0,
+                slot: self.postings.push(term, slot),
             });
             story.norm_sq += 2.0 * cell.weight * w + w * w;
             cell.weight += w;
             cell.docs += 1;
+            merged.push(cell);
         }
+        merged.extend(old);
+        story.centroid = merged.into_boxed_slice();
         story.articles += 1;
         let overgrown = story.centroid.len() > 2 * CENTROID_TERMS;
         let seen = match (story.last_seen, now) {
@@ -363,40 +438,40 @@ impl StoryClusterer {
         };
         if seen != story.last_seen {
             if let Some(old) = story.last_seen {
-                self.by_age.remove(&(old, id));
+                self.by_age.remove(&(old, story.id));
             }
             if let Some(seen) = seen {
-                self.by_age.insert((seen, id));
+                self.by_age.insert((seen, story.id));
             }
             story.last_seen = seen;
         }
         if overgrown {
-            self.cut_back(id);
+            self.cut_back(slot);
         }
     }
 
-    /// Cuts the centroid of `id` back to its `CENTROID_TERMS` heaviest terms (ties: the smaller
-    /// term id), recomputing its norm; the cut terms leave the postings.
-    fn cut_back(&mut self, id: StoryId) {
-        let Some(story) = self.stories.get_mut(&id) else {
+    /// Cuts the centroid of the story at `slot` back to its `CENTROID_TERMS` heaviest terms
+    /// (ties: the smaller term id), recomputing its norm; the cut terms leave the postings.
+    fn cut_back(&mut self, slot: u32) {
+        let Some(Some(story)) = self.stories.get_mut(slot as usize) else {
             return;
         };
-        let mut cells: Vec<(u32, Cell)> = story.centroid.iter().map(|(&t, &c)| (t, c)).collect();
-        if cells.len() <= CENTROID_TERMS {
+        if story.centroid.len() <= CENTROID_TERMS {
             return;
         }
+        let mut cells = std::mem::take(&mut story.centroid).into_vec();
         cells.select_nth_unstable_by(CENTROID_TERMS - 1, |a, b| {
-            b.1.weight.total_cmp(&a.1.weight).then(a.0.cmp(&b.0))
+            b.weight.total_cmp(&a.weight).then(a.term.cmp(&b.term))
         });
         let cut = cells.split_off(CENTROID_TERMS);
-        for (term, cell) in &cut {
-            story.centroid.remove(term);
-            *story.cut.entry(*term).or_default() += cell.docs;
+        cells.sort_unstable_by_key(|c| c.term);
+        for cell in &cut {
+            *story.cut.entry(cell.term).or_default() += cell.docs;
         }
-        story.centroid.shrink_to_fit();
-        story.norm_sq = story.centroid.values().map(|c| c.weight * c.weight).sum();
-        for (term, cell) in cut {
-            self.unpost(term, cell.slot);
+        story.norm_sq = cells.iter().map(|c| c.weight * c.weight).sum();
+        story.centroid = cells.into_boxed_slice();
+        for cell in cut {
+            self.unpost(cell.term, cell.slot);
         }
     }
 
@@ -409,12 +484,16 @@ impl StoryClusterer {
                 break;
             }
             self.by_age.pop_first();
-            let Some(story) = self.stories.remove(&id) else {
+            let Some(slot) = self.slots.remove(&id) else {
                 continue;
             };
-            for (&term, cell) in &story.centroid {
-                self.unpost(term, cell.slot);
-                self.vectorizer.uncount(term, cell.docs);
+            let Some(story) = self.stories[slot as usize].take() else {
+                continue;
+            };
+            self.free_slots.push(slot);
+            for cell in &story.centroid {
+                self.unpost(cell.term, cell.slot);
+                self.vectorizer.uncount(cell.term, cell.docs);
             }
             for (&term, &docs) in &story.cut {
                 self.vectorizer.uncount(term, docs);
@@ -425,25 +504,127 @@ impl StoryClusterer {
 
     /// Removes the story at `slot` of `term`'s postings, moving the last one into its place.
     fn unpost(&mut self, term: u32, slot: u32) {
-        let Some(list) = self.postings.get_mut(&term) else {
+        let Some(moved) = self.postings.swap_remove(term, slot) else {
             return;
         };
-        let slot = slot as usize;
-        if slot >= list.len() {
-            return;
+        if let Some(Some(story)) = self.stories.get_mut(moved as usize)
+            && let Ok(i) = story.centroid.binary_search_by_key(&term, |c| c.term)
+        {
+            story.centroid[i].slot = slot;
         }
-        list.swap_remove(slot);
-        if let Some(&moved) = list.get(slot) {
-            if let Some(cell) = self
-                .stories
-                .get_mut(&moved)
-                .and_then(|s| s.centroid.get_mut(&term))
-            {
-                cell.slot = slot as u32;
+    }
+}
+
+/// How many of `vector`'s terms `centroid` lacks (both sorted by term).
+fn new_terms(centroid: &[Cell], vector: &[(u32, f32)]) -> usize {
+    let mut cells = centroid.iter().peekable();
+    vector
+        .iter()
+        .filter(|&&(term, _)| {
+            while cells.next_if(|c| c.term < term).is_some() {}
+            cells.next_if(|c| c.term == term).is_none()
+        })
+        .count()
+}
+
+/// The dot product of an article's vector with a centroid, both sorted by term, summed in term
+/// order. A centroid much longer than the vector is searched, not walked.
+fn dot(vector: &[(u32, f32)], centroid: &[Cell]) -> f32 {
+    let mut dot = 0.0f32;
+    let mut rest = centroid;
+    let search = centroid.len() > 8 * vector.len();
+    for &(term, w) in vector {
+        let at = if search {
+            rest.partition_point(|c| c.term < term)
+        } else {
+            rest.iter()
+                .position(|c| c.term >= term)
+                .unwrap_or(rest.len())
+        };
+        rest = &rest[at..];
+        match rest.first() {
+            Some(cell) if cell.term == term => dot += w * cell.weight,
+            Some(_) => {}
+            None => break,
+        }
+    }
+    dot
+}
+
+/// The inverted index: by term id, the slots of the stories whose centroid holds the term,
+/// unordered. 4 bytes a term: most terms of a window are held by one story (a name, a figure),
+/// whose slot is kept in place; the lists of more stories live beside.
+#[derive(Default)]
+struct Postings {
+    /// By term id: `NONE`, a story's slot, or `MANY` with the index of a list in `lists`.
+    heads: Vec<u32>,
+    lists: Vec<Vec<u32>>,
+    /// Indexes of empty lists in `lists`, for reuse.
+    free: Vec<u32>,
+}
+
+impl Postings {
+    const NONE: u32 = u32::MAX;
+    const MANY: u32 = 1 << 31;
+
+    /// The stories holding `term`.
+    fn get(&self, term: u32) -> &[u32] {
+        match self.heads.get(term as usize) {
+            None | Some(&Self::NONE) => &[],
+            Some(&head) if head & Self::MANY != 0 => &self.lists[(head & !Self::MANY) as usize],
+            Some(head) => std::slice::from_ref(head),
+        }
+    }
+
+    /// Adds `story` to the stories holding `term`; returns its position among them.
+    fn push(&mut self, term: u32, story: u32) -> u32 {
+        assert!(story < Self::MANY, "fewer than 2^31 live stories");
+        let term = term as usize;
+        if self.heads.len() <= term {
+            self.heads.resize(term + 1, Self::NONE);
+        }
+        let head = self.heads[term];
+        if head == Self::NONE {
+            self.heads[term] = story;
+            return 0;
+        }
+        if head & Self::MANY != 0 {
+            let list = &mut self.lists[(head & !Self::MANY) as usize];
+            list.push(story);
+            return u32::try_from(list.len() - 1).unwrap_or(u32::MAX);
+        }
+        let index = place(&mut self.lists, &mut self.free, vec![head, story]);
+        self.heads[term] = Self::MANY | index;
+        1
+    }
+
+    /// Removes the story at `position` of `term`'s stories, moving the last one into its
+    /// place; returns the story moved, if any.
+    fn swap_remove(&mut self, term: u32, position: u32) -> Option<u32> {
+        let head = self.heads.get_mut(term as usize)?;
+        let position = position as usize;
+        if *head == Self::NONE {
+            return None;
+        }
+        if *head & Self::MANY == 0 {
+            if position == 0 {
+                *head = Self::NONE;
             }
-        } else if list.is_empty() {
-            self.postings.remove(&term);
+            return None;
         }
+        let index = (*head & !Self::MANY) as usize;
+        let list = &mut self.lists[index];
+        if position >= list.len() {
+            return None;
+        }
+        list.swap_remove(position);
+        let moved = list.get(position).copied();
+        if let [only] = list[..] {
+            *head = only;
+            self.lists[index] = Vec::new();
+            self.free.push(index as u32);
+        }
+        moved
     }
 }
 

@@ -336,7 +336,7 @@ fn cut_back_story(clusterer: &mut StoryClusterer) -> StoryId {
         let joined = clusterer.add(article(&title, &text, 1));
         assert_eq!(joined.story, story, "article {k}: {joined:?}");
     }
-    let kept = &clusterer.stories[&story];
+    let kept = clusterer.story(story).expect("a live story");
     assert!(!kept.cut.is_empty(), "the centroid was cut back");
     assert!(kept.centroid.len() <= 2 * CENTROID_TERMS);
     story
@@ -371,4 +371,131 @@ fn a_cut_back_story_leaves_the_document_frequencies_when_it_expires() {
     fresh.add(article(title, text, 100));
     assert_eq!(clusterer.live_stories(), 1);
     assert_eq!(clusterer.vocabulary_len(), fresh.vocabulary_len());
+}
+
+/// Every centroid term is at its recorded position in its postings, and the postings hold
+/// nothing else: what removal in constant time relies on.
+fn assert_index_consistent(clusterer: &StoryClusterer) {
+    let mut cells = 0;
+    for (slot, story) in clusterer.stories.iter().enumerate() {
+        let Some(story) = story else { continue };
+        assert_eq!(clusterer.slots[&story.id] as usize, slot);
+        assert!(story.centroid.windows(2).all(|w| w[0].term < w[1].term));
+        for cell in &story.centroid {
+            let list = clusterer.postings.get(cell.term);
+            assert_eq!(
+                list.get(cell.slot as usize),
+                Some(&(slot as u32)),
+                "{cell:?}"
+            );
+            cells += 1;
+        }
+    }
+    let posted: usize = (0..clusterer.postings.heads.len() as u32)
+        .map(|term| clusterer.postings.get(term).len())
+        .sum();
+    assert_eq!(posted, cells);
+}
+
+#[test]
+fn the_postings_follow_stories_as_they_join_are_cut_and_expire() {
+    let mut clusterer = StoryClusterer::new(ClusterConfig::default());
+    cut_back_story(&mut clusterer);
+    assert_index_consistent(&clusterer);
+    let slots = clusterer.stories.len();
+    for day in 0..6 {
+        background(&mut clusterer, 2 + day * 30);
+        for i in 0..40 {
+            let title = format!("Mayor of town{} opens bridge", i % 7);
+            let text = format!("The mayor of town{} opened bridge {i} on day {day}.", i % 7);
+            clusterer.add(article(&title, &text, 3 + day * 30));
+        }
+        assert_index_consistent(&clusterer);
+    }
+    assert!(clusterer.live_stories() < 30);
+    // Six days of about ten stories each, in the slots of expired stories.
+    assert!(
+        clusterer.stories.len() < slots + 20,
+        "{}",
+        clusterer.stories.len()
+    );
+}
+
+#[test]
+fn postings_keep_one_story_in_place_and_lists_of_more() {
+    let mut postings = Postings::default();
+    assert_eq!(postings.push(5, 10), 0);
+    assert_eq!(postings.get(5), [10]);
+    assert!(postings.lists.is_empty(), "one story takes no list");
+    assert_eq!(postings.push(5, 11), 1);
+    assert_eq!(postings.push(5, 12), 2);
+    assert_eq!(postings.get(5), [10, 11, 12]);
+    // Removing the first moves the last into its place.
+    assert_eq!(postings.swap_remove(5, 0), Some(12));
+    assert_eq!(postings.get(5), [12, 11]);
+    assert_eq!(postings.swap_remove(5, 1), None);
+    assert_eq!(postings.get(5), [12]);
+    assert_eq!(
+        postings.free.len(),
+        1,
+        "back to one story: the list is freed"
+    );
+    assert_eq!(postings.push(7, 1), 0);
+    assert_eq!(postings.push(7, 2), 1);
+    assert!(postings.free.is_empty(), "and reused");
+    assert_eq!(postings.swap_remove(5, 0), None);
+    assert!(postings.get(5).is_empty());
+    assert!(postings.get(1_000).is_empty());
+}
+
+#[test]
+fn candidates_tied_at_the_cut_are_the_older_stories() {
+    let mut clusterer = StoryClusterer::new(ClusterConfig::default());
+    // Slots in the reverse order of ids, so that slot order cannot pass for id order.
+    let slots: Vec<u32> = (0..50).rev().map(|id| clusterer.open(100 + id)).collect();
+    let mut ranked: Vec<(u32, f32)> = slots.iter().map(|&slot| (slot, 1.0)).collect();
+    // Two stories share more probe weight than the rest: they are in whatever their ids.
+    ranked[0].1 = 2.0;
+    ranked[1].1 = 1.5;
+    let ids: Vec<StoryId> = clusterer
+        .candidates(ranked)
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    let mut expected: Vec<StoryId> = (100..130).chain([149, 148]).collect();
+    expected.sort_unstable();
+    assert_eq!(ids, expected);
+}
+
+#[test]
+fn dot_is_the_same_walked_or_searched() {
+    let centroid: Vec<Cell> = (0..1_000)
+        .map(|t| Cell {
+            term: 3 * t,
+            weight: t as f32 / 7.0,
+            docs: 1,
+            slot: 0,
+        })
+        .collect();
+    let naive = |vector: &[(u32, f32)], centroid: &[Cell]| -> f32 {
+        vector
+            .iter()
+            .filter_map(|&(t, w)| centroid.iter().find(|c| c.term == t).map(|c| w * c.weight))
+            .sum()
+    };
+    let vector = [
+        (0, 0.5),
+        (3, 0.1),
+        (300, 0.25),
+        (301, 0.3),
+        (2_997, 0.125),
+        (5_000, 1.0),
+    ];
+    // Against 1,000 terms: searched; against 40: walked.
+    for centroid in [&centroid[..], &centroid[..40]] {
+        let expected = naive(&vector, centroid);
+        assert!(expected > 0.0);
+        assert_eq!(dot(&vector, centroid), expected);
+    }
+    assert_eq!(dot(&vector, &[]), 0.0);
 }

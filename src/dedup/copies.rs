@@ -14,10 +14,14 @@
 //! quoted by many outlets): a copy shares about J³ · 42 bands with its original (five at the
 //! threshold), so an original pushed out of one crowded bucket is still found through the others.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::BTreeSet;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use unicode_normalization::char::is_combining_mark;
+
+use super::slots::place;
+use super::tokenize::is_word_char;
+use super::vectorize::IdMap;
 
 /// Minima in a signature.
 const HASHES: usize = 128;
@@ -61,7 +65,7 @@ impl Default for CopyConfig {
 /// [`CopyDetector::insert`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Signature {
-    minima: Box<[u32; HASHES]>,
+    minima: Box<[u16; HASHES]>,
 }
 
 impl Signature {
@@ -77,30 +81,44 @@ impl Signature {
     }
 
     /// The LSH band keys: one per band, the band's index mixed in so that bands never meet.
-    fn bands(&self) -> impl Iterator<Item = u64> + '_ {
+    /// The index keeps their low 32 bits (see [`CopyDetector`]).
+    fn bands(&self) -> impl Iterator<Item = u32> + '_ {
         self.minima
             .chunks_exact(ROWS)
             .take(BANDS)
             .enumerate()
             .map(|(band, rows)| {
                 rows.iter()
-                    .fold(mix(band as u64), |h, &m| mix(h ^ u64::from(m)))
+                    .fold(mix(band as u64), |h, &m| mix(h ^ u64::from(m))) as u32
             })
     }
 }
 
 struct Entry {
+    key: i64,
     signature: Signature,
     /// When it entered the window: its `published`, else the newest time seen at insertion.
     seen: Option<DateTime<Utc>>,
 }
 
 /// The index of recent texts' signatures. Single-threaded; the dedup stage owns it.
+///
+/// About 800 bytes an entry: the signature (256 bytes), and 42 band slots of 8 bytes in one
+/// flat map. A band key is kept as its low 32 bits: two of the window's band keys share them with
+/// odds of about one in a hundred at a million entries, which only adds an entry to the other's
+/// candidates (compared in full, as any candidate) and to its bucket's cap.
 pub struct CopyDetector {
     config: CopyConfig,
-    entries: HashMap<i64, Entry>,
-    /// Band key → the newest entries with that band, at most [`BUCKET_CAP`].
-    bands: HashMap<u64, Bucket>,
+    /// Entries by slot (a slot is reused once its entry leaves).
+    entries: Vec<Option<Entry>>,
+    free: Vec<u32>,
+    /// Key → slot.
+    slots: IdMap<i64, u32>,
+    /// Band key → its bucket: the newest entries with that band, at most [`BUCKET_CAP`].
+    bands: IdMap<u32, Bucket>,
+    /// The buckets of more than one entry, by index (reused once empty), oldest entry first.
+    crowded: Vec<Vec<u32>>,
+    free_crowded: Vec<u32>,
     /// Entries by the time they entered the window, oldest first, for expiry.
     by_age: BTreeSet<(DateTime<Utc>, i64)>,
     /// Newest `published` seen.
@@ -111,8 +129,12 @@ impl CopyDetector {
     pub fn new(config: CopyConfig) -> Self {
         CopyDetector {
             config,
-            entries: HashMap::new(),
-            bands: HashMap::new(),
+            entries: Vec::new(),
+            free: Vec::new(),
+            slots: IdMap::default(),
+            bands: IdMap::default(),
+            crowded: Vec::new(),
+            free_crowded: Vec::new(),
             by_age: BTreeSet::new(),
             clock: None,
         }
@@ -128,7 +150,7 @@ impl CopyDetector {
         if words.len() < MIN_WORDS {
             return None;
         }
-        let mut minima = Box::new([u32::MAX; HASHES]);
+        let mut minima = [u32::MAX; HASHES];
         for shingle in words.windows(SHINGLE_WORDS) {
             let h = shingle
                 .iter()
@@ -139,27 +161,32 @@ impl CopyDetector {
                 *min = (*min).min(value);
             }
         }
-        Some(Signature { minima })
+        // The low 16 bits of each minimum: two different minima agree on them with odds of
+        // 1 in 65,536, which moves an estimate by 1/128 about once in 500 comparisons, and it
+        // halves what the index holds.
+        Some(Signature {
+            minima: Box::new(minima.map(|m| m as u16)),
+        })
     }
 
     /// The earlier article `sig` most likely copies, with the estimated Jaccard similarity,
     /// when that reaches the threshold (ties: the smaller key). Does not insert.
     pub fn find(&self, sig: &Signature) -> Option<(i64, f32)> {
-        let mut candidates: Vec<i64> = sig
-            .bands()
-            .filter_map(|band| self.bands.get(&band))
-            .flat_map(Bucket::keys)
-            .collect();
-        candidates.sort_unstable();
-        candidates.dedup();
+        let mut slots: Vec<u32> = Vec::new();
+        for band in sig.bands() {
+            if let Some(bucket) = self.bands.get(&band) {
+                slots.extend(self.bucket(bucket));
+            }
+        }
+        slots.sort_unstable();
+        slots.dedup();
+        let mut candidates: Vec<&Entry> = slots.iter().filter_map(|&s| self.entry(s)).collect();
+        candidates.sort_unstable_by_key(|e| e.key);
         let mut best: Option<(i64, f32)> = None;
-        for key in candidates {
-            let Some(entry) = self.entries.get(&key) else {
-                continue;
-            };
+        for entry in candidates {
             let similarity = sig.similarity(&entry.signature);
             if similarity >= self.config.threshold && best.is_none_or(|(_, s)| similarity > s) {
-                best = Some((key, similarity));
+                best = Some((entry.key, similarity));
             }
         }
         best
@@ -172,33 +199,102 @@ impl CopyDetector {
             self.clock = Some(self.clock.map_or(published, |c| c.max(published)));
         }
         self.remove(key);
-        for band in sig.bands() {
-            self.bands
-                .entry(band)
-                .and_modify(|bucket| bucket.push(key))
-                .or_insert(Bucket::One(key));
-        }
         let seen = published.or(self.clock);
+        let entry = Some(Entry {
+            key,
+            signature: sig,
+            seen,
+        });
+        let slot = place(&mut self.entries, &mut self.free, entry);
+        assert!(slot < Bucket::CROWDED, "fewer than 2^31 entries");
+        self.slots.insert(key, slot);
+        let bands: Vec<u32> = self.entries[slot as usize]
+            .as_ref()
+            .map(|e| e.signature.bands().collect())
+            .unwrap_or_default();
+        for band in bands {
+            self.push(band, slot);
+        }
         if let Some(seen) = seen {
             self.by_age.insert((seen, key));
         }
-        self.entries.insert(
-            key,
-            Entry {
-                signature: sig,
-                seen,
-            },
-        );
         self.expire();
     }
 
     /// Entries in the index.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.slots.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.slots.is_empty()
+    }
+
+    fn entry(&self, slot: u32) -> Option<&Entry> {
+        self.entries.get(slot as usize)?.as_ref()
+    }
+
+    /// The slots a bucket holds, oldest first.
+    fn bucket<'a>(&'a self, bucket: &'a Bucket) -> &'a [u32] {
+        match bucket.crowded() {
+            Some(i) => &self.crowded[i],
+            None => std::slice::from_ref(&bucket.0),
+        }
+    }
+
+    /// The keys of the entries in the bucket of `band`, oldest first.
+    #[cfg(test)]
+    fn bucket_keys(&self, band: u32) -> Vec<i64> {
+        let slots = self.bands.get(&band).map_or(&[][..], |b| self.bucket(b));
+        slots
+            .iter()
+            .filter_map(|&s| Some(self.entry(s)?.key))
+            .collect()
+    }
+
+    /// Adds the entry at `slot` to the bucket of `band` as its newest, dropping the oldest when
+    /// the bucket is full.
+    fn push(&mut self, band: u32, slot: u32) {
+        let Some(bucket) = self.bands.get_mut(&band) else {
+            self.bands.insert(band, Bucket(slot));
+            return;
+        };
+        match bucket.crowded() {
+            Some(i) => {
+                let slots = &mut self.crowded[i];
+                if slots.len() == BUCKET_CAP {
+                    slots.remove(0);
+                }
+                slots.push(slot);
+            }
+            None => {
+                let pair = vec![bucket.0, slot];
+                let i = place(&mut self.crowded, &mut self.free_crowded, pair);
+                *bucket = Bucket(Bucket::CROWDED | i);
+            }
+        }
+    }
+
+    /// Takes the entry at `slot` out of the bucket of `band`, if it is there.
+    fn pull(&mut self, band: u32, slot: u32) {
+        let Some(bucket) = self.bands.get_mut(&band) else {
+            return;
+        };
+        match bucket.crowded() {
+            Some(i) => {
+                let slots = &mut self.crowded[i];
+                slots.retain(|&s| s != slot);
+                if let [only] = slots[..] {
+                    *bucket = Bucket(only);
+                    self.crowded[i] = Vec::new();
+                    self.free_crowded.push(i as u32);
+                }
+            }
+            None if bucket.0 == slot => {
+                self.bands.remove(&band);
+            }
+            None => {}
+        }
     }
 
     fn expire(&mut self) {
@@ -212,75 +308,52 @@ impl CopyDetector {
     }
 
     fn remove(&mut self, key: i64) {
-        let Some(entry) = self.entries.remove(&key) else {
+        let Some(slot) = self.slots.remove(&key) else {
             return;
         };
+        let Some(entry) = self.entries[slot as usize].take() else {
+            return;
+        };
+        self.free.push(slot);
         if let Some(seen) = entry.seen {
             self.by_age.remove(&(seen, key));
         }
         for band in entry.signature.bands() {
-            if self.bands.get_mut(&band).is_some_and(|b| b.remove(key)) {
-                self.bands.remove(&band);
-            }
+            self.pull(band, slot);
         }
     }
 }
 
-/// The entries of one band key. Nearly every bucket holds one entry, so that case takes no
-/// allocation of its own (42 buckets an entry).
-enum Bucket {
-    One(i64),
-    /// Oldest first, at most [`BUCKET_CAP`].
-    Many(VecDeque<i64>),
-}
+/// The bucket of one band key, 4 bytes: the slot of its one entry (nearly every bucket holds
+/// one), or, with the top bit set, the index of its entries in `CopyDetector::crowded`.
+#[derive(Debug, Clone, Copy)]
+struct Bucket(u32);
 
 impl Bucket {
-    fn keys(&self) -> impl Iterator<Item = i64> + '_ {
-        let (one, many) = match self {
-            Bucket::One(key) => (Some(*key), None),
-            Bucket::Many(keys) => (None, Some(keys.iter().copied())),
-        };
-        one.into_iter().chain(many.into_iter().flatten())
-    }
+    const CROWDED: u32 = 1 << 31;
 
-    /// Adds the newest entry, dropping the oldest when the bucket is full.
-    fn push(&mut self, key: i64) {
-        match self {
-            Bucket::One(first) => *self = Bucket::Many(VecDeque::from([*first, key])),
-            Bucket::Many(keys) => {
-                if keys.len() == BUCKET_CAP {
-                    keys.pop_front();
-                }
-                keys.push_back(key);
-            }
-        }
-    }
-
-    /// Removes `key` when the bucket holds it; true when the bucket is left empty.
-    fn remove(&mut self, key: i64) -> bool {
-        match self {
-            Bucket::One(only) => *only == key,
-            Bucket::Many(keys) => {
-                keys.retain(|&k| k != key);
-                keys.is_empty()
-            }
-        }
+    fn crowded(&self) -> Option<usize> {
+        (self.0 & Self::CROWDED != 0).then_some((self.0 & !Self::CROWDED) as usize)
     }
 }
 
 /// The hashes of `text`'s words: runs of letters and digits, lower-cased, without combining
 /// marks, so that case, punctuation, spacing and markup leftovers do not tell copies apart.
 fn words(text: &str) -> impl Iterator<Item = u64> + '_ {
-    text.split(|c: char| !(c.is_alphanumeric() || is_combining_mark(c)))
+    text.split(|c: char| !is_word_char(c))
         .filter(|w| !w.is_empty())
         .map(|word| {
-            // FNV-1a over the lower-cased letters.
+            // FNV-1a over the lower-cased letters (an ASCII one skips the mark table).
             let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-            for c in word.chars().flat_map(char::to_lowercase) {
-                if is_combining_mark(c) {
-                    continue;
+            let mut add = |c: char| h = (h ^ u64::from(c)).wrapping_mul(0x0100_0000_01b3);
+            for c in word.chars() {
+                if c.is_ascii() {
+                    add(c.to_ascii_lowercase());
+                } else {
+                    c.to_lowercase()
+                        .filter(|&l| !is_combining_mark(l))
+                        .for_each(&mut add);
                 }
-                h = (h ^ u64::from(c)).wrapping_mul(0x0100_0000_01b3);
             }
             h
         })

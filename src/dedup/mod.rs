@@ -6,6 +6,7 @@ mod canonical;
 mod cluster;
 mod copies;
 mod fingerprint;
+mod slots;
 mod tokenize;
 mod vectorize;
 

@@ -50,9 +50,10 @@ fn algorithm(lang: Option<&str>) -> Algorithm {
 }
 
 /// Letters, digits, and the combining marks (Arabic vowel signs, accents written apart) that
-/// belong to the letter before them.
-fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || is_combining_mark(c)
+/// belong to the letter before them. No ASCII character is a combining mark: spaces and
+/// punctuation skip the mark table.
+pub(crate) fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || (!c.is_ascii() && is_combining_mark(c))
 }
 
 /// `word` lower-cased without combining marks or the Arabic tatweel (a stretching stroke), so
@@ -65,6 +66,7 @@ fn lowercase(word: &str, turkish: bool) -> String {
             'I' if turkish => lower.push('ı'),
             'İ' if turkish => lower.push('i'),
             '\u{0640}' => {}
+            c if c.is_ascii() => lower.push(c.to_ascii_lowercase()),
             c if is_combining_mark(c) => {}
             c => lower.extend(c.to_lowercase().filter(|&l| !is_combining_mark(l))),
         }

@@ -6,10 +6,16 @@
 //! Document frequencies count the articles the owner says are live ([`Vectorizer::count`] and
 //! [`Vectorizer::uncount`]); a term no live article holds leaves the vocabulary and its id is
 //! reused, so memory follows the window, not the history.
+//!
+//! The vocabulary keeps a 64-bit hash of each term, not its text: 16 bytes a term and no
+//! allocation. Two terms of a window share a hash with odds of about n² / 2⁶⁵ (1 in 10¹² for a
+//! million terms), and would then count as one word.
 
 use std::collections::HashMap;
+use std::hash::Hasher;
 
 use super::cluster::{ClusterConfig, ClusterInput};
+use super::slots::place;
 use super::tokenize::Tokenizer;
 
 /// See [`Vectorizer::weigh`].
@@ -21,7 +27,8 @@ pub(crate) type TermCounts = Vec<(u32, f32)>;
 
 /// A term of the vocabulary.
 struct Term {
-    text: Box<str>,
+    /// [`term_hash`] of its text: its key in the vocabulary.
+    hash: u64,
     /// Live articles holding the term.
     df: u32,
 }
@@ -31,8 +38,10 @@ pub(crate) struct Vectorizer {
     title_weight: f32,
     name_weight: f32,
     tokenizer: Tokenizer,
-    vocabulary: HashMap<Box<str>, u32>,
-    /// By term id; a freed id has an empty text and df 0 and waits in `free`.
+    /// Term hash → term id.
+    vocabulary: IdMap<u64, u32>,
+    /// By term id; a freed id has df 0, is no longer the vocabulary's id for its hash, and
+    /// waits in `free`.
     terms: Vec<Term>,
     free: Vec<u32>,
     /// Live articles.
@@ -43,9 +52,9 @@ pub(crate) struct Vectorizer {
 pub(crate) enum NewTerms<'a> {
     /// Add them to the vocabulary (with df 0 until counted).
     Intern,
-    /// Give them ids from this scratch map, above every vocabulary id, and leave the vocabulary
-    /// alone: they weigh as terms no live article holds.
-    Scratch(&'a mut HashMap<String, u32>),
+    /// Give them ids from this scratch map (by term hash), above every vocabulary id, and leave
+    /// the vocabulary alone: they weigh as terms no live article holds.
+    Scratch(&'a mut HashMap<u64, u32>),
 }
 
 impl Vectorizer {
@@ -54,7 +63,7 @@ impl Vectorizer {
             title_weight: config.title_weight,
             name_weight: config.name_weight,
             tokenizer: Tokenizer::default(),
-            vocabulary: HashMap::new(),
+            vocabulary: IdMap::default(),
             terms: Vec::new(),
             free: Vec::new(),
             docs: 0,
@@ -73,7 +82,7 @@ impl Vectorizer {
         article: &ClusterInput<'_>,
         mut new: NewTerms<'_>,
     ) -> TermCounts {
-        let mut tf: HashMap<u32, f32> = HashMap::new();
+        let mut tf: IdMap<u32, f32> = IdMap::default();
         // Headlines are often title-cased, so names are only told apart in the text.
         let fields = [(article.title, true), (article.text, false)];
         for (field, is_title) in fields {
@@ -87,13 +96,14 @@ impl Vectorizer {
                         (false, true) => name_weight,
                         (false, false) => 1.0,
                     };
-                    let id = match vocabulary.get(term.as_str()) {
+                    let hash = term_hash(&term);
+                    let id = match vocabulary.get(&hash) {
                         Some(&id) => id,
                         None => match &mut new {
-                            NewTerms::Intern => intern(vocabulary, terms, free, term),
+                            NewTerms::Intern => intern(vocabulary, terms, free, hash),
                             NewTerms::Scratch(scratch) => {
                                 let next = u32::MAX - u32::try_from(scratch.len()).unwrap_or(0);
-                                *scratch.entry(term).or_insert(next)
+                                *scratch.entry(hash).or_insert(next)
                             }
                         },
                     };
@@ -122,9 +132,8 @@ impl Vectorizer {
             return;
         };
         term.df = term.df.saturating_sub(docs);
-        if term.df == 0 && !term.text.is_empty() {
-            let text = std::mem::take(&mut term.text);
-            self.vocabulary.remove(&text);
+        if term.df == 0 && self.vocabulary.get(&term.hash) == Some(&id) {
+            self.vocabulary.remove(&term.hash);
             self.free.push(id);
         }
     }
@@ -158,32 +167,24 @@ impl Vectorizer {
     }
 }
 
-/// Adds `term` to the vocabulary, reusing a freed id when there is one.
+/// Adds the term of `hash` to the vocabulary, reusing a freed id when there is one.
 fn intern(
-    vocabulary: &mut HashMap<Box<str>, u32>,
+    vocabulary: &mut IdMap<u64, u32>,
     terms: &mut Vec<Term>,
     free: &mut Vec<u32>,
-    term: String,
+    hash: u64,
 ) -> u32 {
-    let text: Box<str> = term.into_boxed_str();
-    let id = match free.pop() {
-        Some(id) => {
-            terms[id as usize] = Term {
-                text: text.clone(),
-                df: 0,
-            };
-            id
-        }
-        None => {
-            terms.push(Term {
-                text: text.clone(),
-                df: 0,
-            });
-            u32::try_from(terms.len() - 1).unwrap_or(u32::MAX)
-        }
-    };
-    vocabulary.insert(text, id);
+    let id = place(terms, free, Term { hash, df: 0 });
+    vocabulary.insert(hash, id);
     id
+}
+
+/// A term's key in the vocabulary: SipHash-1-3 with fixed keys (std's `DefaultHasher::new`), so
+/// that the same term hashes alike in every run.
+fn term_hash(term: &str) -> u64 {
+    let mut hasher = std::hash::DefaultHasher::new();
+    hasher.write(term.as_bytes());
+    hasher.finish()
 }
 
 /// A hasher for the clusterer's integer keys (term and story ids): one multiplication, as in
@@ -230,4 +231,36 @@ pub(crate) fn cosine(a: &[(u32, f32)], b: &[(u32, f32)]) -> f32 {
         }
     }
     dot.clamp(0.0, 1.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counts(vectorizer: &mut Vectorizer, title: &str) -> TermCounts {
+        let article = ClusterInput {
+            title: Some(title),
+            ..ClusterInput::default()
+        };
+        vectorizer.counts(&article, NewTerms::Intern)
+    }
+
+    #[test]
+    fn a_freed_id_serves_a_new_term_and_the_old_term_comes_back_new() {
+        let mut vectorizer = Vectorizer::new(&ClusterConfig::default());
+        let alpha = counts(&mut vectorizer, "alpha");
+        vectorizer.count(&alpha);
+        vectorizer.uncount(alpha[0].0, 1);
+        assert_eq!(vectorizer.vocabulary_len(), 0);
+        let beta = counts(&mut vectorizer, "beta");
+        vectorizer.count(&beta);
+        assert_eq!(beta[0].0, alpha[0].0, "the freed id is reused");
+        // Taking the freed term out again must not take out the term now holding its id.
+        vectorizer.uncount(alpha[0].0, 0);
+        assert_eq!(counts(&mut vectorizer, "beta"), beta);
+        assert_eq!(vectorizer.vocabulary_len(), 1);
+        let again = counts(&mut vectorizer, "alpha");
+        assert_ne!(again[0].0, beta[0].0);
+        assert_eq!(vectorizer.vocabulary_len(), 2);
+    }
 }
