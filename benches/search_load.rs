@@ -15,6 +15,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
 
 /// Warm-up before measuring.
 const WARM_UP: Duration = Duration::from_secs(2);
@@ -22,6 +24,8 @@ const WARM_UP: Duration = Duration::from_secs(2);
 struct Query {
     q: String,
     params: Vec<(String, String)>,
+    /// The HTTP request for it, written once (see [`prepare_requests`]).
+    request: Vec<u8>,
 }
 
 fn read_queries(path: &str) -> Vec<Query> {
@@ -41,34 +45,136 @@ fn read_queries(path: &str) -> Vec<Query> {
             Query {
                 q: v["q"].as_str().expect("q").to_owned(),
                 params,
+                request: Vec::new(),
             }
         })
         .collect()
 }
 
+/// Writes each query's `GET /api/v1/search?...` request for `base`.
+fn prepare_requests(queries: &mut [Query], base: &str) {
+    let host = url::Url::parse(base)
+        .expect("BASE_URL")
+        .host_str()
+        .expect("BASE_URL host")
+        .to_owned();
+    for query in queries {
+        let mut params = vec![("q".to_owned(), query.q.clone())];
+        params.extend(query.params.iter().cloned());
+        let url = url::Url::parse_with_params(&format!("{base}/api/v1/search"), &params)
+            .expect("a query URL");
+        let path = &url[url::Position::BeforePath..];
+        query.request = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n").into_bytes();
+    }
+}
+
 enum Target {
-    Http(reqwest::Client, String),
+    Http(HttpClient),
     Postgres(tokio_postgres::Client),
 }
 
 impl Target {
-    async fn ask(&self, query: &Query) -> Result<(), String> {
+    async fn ask(&mut self, query: &Query) -> Result<(), String> {
         match self {
-            Target::Http(client, base) => {
-                let mut params = vec![("q".to_owned(), query.q.clone())];
-                params.extend(query.params.iter().cloned());
-                let url = url::Url::parse_with_params(&format!("{base}/api/v1/search"), &params)
-                    .map_err(|e| e.to_string())?;
-                let response = client.get(url).send().await.map_err(|e| e.to_string())?;
-                let status = response.status();
-                let body = response.bytes().await.map_err(|e| e.to_string())?;
-                if !status.is_success() {
-                    return Err(format!("{status}: {}", String::from_utf8_lossy(&body)));
-                }
-                Ok(())
-            }
+            Target::Http(client) => client.get(&query.request).await,
             Target::Postgres(client) => postgres_search(client, query).await,
         }
+    }
+}
+
+/// One keep-alive HTTP/1.1 connection that sends a query's prepared request and reads the whole
+/// answer (status line, headers, a `Content-Length` body), reconnecting when the server closes.
+/// The load generator shares the two cores with the server it measures, so it should cost
+/// little: requests are written once, before the run, and nothing is parsed but the status and
+/// the length (a general client such as reqwest spent about a fifth of the server's CPU per
+/// query building URLs and header maps).
+struct HttpClient {
+    addr: String,
+    stream: Option<BufReader<TcpStream>>,
+    line: String,
+}
+
+impl HttpClient {
+    fn new(base: &str) -> HttpClient {
+        let url = url::Url::parse(base).expect("BASE_URL");
+        let addr = format!(
+            "{}:{}",
+            url.host_str().expect("BASE_URL host"),
+            url.port_or_known_default().expect("BASE_URL port")
+        );
+        HttpClient {
+            addr,
+            stream: None,
+            line: String::new(),
+        }
+    }
+
+    async fn get(&mut self, request: &[u8]) -> Result<(), String> {
+        if self.stream.is_none() {
+            let stream = TcpStream::connect(&self.addr)
+                .await
+                .map_err(|e| e.to_string())?;
+            stream.set_nodelay(true).map_err(|e| e.to_string())?;
+            self.stream = Some(BufReader::new(stream));
+        }
+        let outcome = self.exchange(request).await;
+        if outcome.is_err() {
+            self.stream = None;
+        }
+        outcome
+    }
+
+    async fn exchange(&mut self, request: &[u8]) -> Result<(), String> {
+        let stream = self.stream.as_mut().expect("connected");
+        stream
+            .get_mut()
+            .write_all(request)
+            .await
+            .map_err(|e| e.to_string())?;
+        let (mut status, mut length, mut close) = (0u16, None::<usize>, false);
+        loop {
+            self.line.clear();
+            if stream
+                .read_line(&mut self.line)
+                .await
+                .map_err(|e| e.to_string())?
+                == 0
+            {
+                return Err("connection closed before the answer".into());
+            }
+            let line = self.line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if status == 0 {
+                status = line
+                    .split_whitespace()
+                    .nth(1)
+                    .and_then(|s| s.parse().ok())
+                    .ok_or_else(|| format!("bad status line {line:?}"))?;
+            } else if let Some((name, value)) = line.split_once(':') {
+                if name.eq_ignore_ascii_case("content-length") {
+                    length = value.trim().parse().ok();
+                } else if name.eq_ignore_ascii_case("connection") {
+                    close = value.trim().eq_ignore_ascii_case("close");
+                } else if name.eq_ignore_ascii_case("transfer-encoding") {
+                    return Err(format!("unexpected {line:?}: the API sends a length"));
+                }
+            }
+        }
+        let length = length.ok_or("an answer without Content-Length")?;
+        let mut body = vec![0; length];
+        stream
+            .read_exact(&mut body)
+            .await
+            .map_err(|e| e.to_string())?;
+        if close {
+            self.stream = None;
+        }
+        if !(200..300).contains(&status) {
+            return Err(format!("{status}: {}", String::from_utf8_lossy(&body)));
+        }
+        Ok(())
     }
 }
 
@@ -152,7 +258,10 @@ fn main() {
         eprintln!("usage: search_load http|postgres TARGET QUERIES SECONDS CLIENTS");
         std::process::exit(2);
     }
-    let (kind, target, queries) = (args[0].as_str(), args[1].clone(), read_queries(args[2]));
+    let (kind, target, mut queries) = (args[0].as_str(), args[1].clone(), read_queries(args[2]));
+    if kind == "http" {
+        prepare_requests(&mut queries, &target);
+    }
     let seconds: u64 = args[3].parse().expect("SECONDS");
     let clients: usize = args[4].parse().expect("CLIENTS");
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -167,14 +276,8 @@ fn main() {
         let measure_from = start + WARM_UP;
         let stop = measure_from + Duration::from_secs(seconds);
         for client_no in 0..clients {
-            let target = match kind {
-                "http" => Target::Http(
-                    reqwest::Client::builder()
-                        .no_proxy()
-                        .build()
-                        .expect("client"),
-                    target.clone(),
-                ),
+            let mut target = match kind {
+                "http" => Target::Http(HttpClient::new(&target)),
                 "postgres" => {
                     let (client, connection) =
                         tokio_postgres::connect(&target, tokio_postgres::NoTls)
