@@ -144,10 +144,13 @@ pub(super) fn build() -> (Schema, Fields) {
     (builder.build(), fields)
 }
 
+/// Words this long (in bytes) or longer are dropped by every analyzer.
+pub(super) const LONG_WORD: usize = 40;
+
 /// Words, lowercased: the start of every analyzer here.
 fn words() -> TextAnalyzerBuilder<impl Tokenizer> {
     TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(40))
+        .filter(RemoveLongFilter::limit(LONG_WORD))
         .filter(LowerCaser)
 }
 
@@ -197,7 +200,7 @@ pub(super) fn fields_of(schema: &Schema) -> tantivy::Result<Fields> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::word_cache::for_each_token;
+    use super::super::word_cache::{Initials, Packed, for_each_token};
     use super::*;
 
     #[test]
@@ -233,11 +236,32 @@ mod tests {
                 let mut tokens = Vec::new();
                 let mut analyzer = index.tokenizer_for_field(field).unwrap();
                 let slot = analyzer_number(&index.schema(), field);
-                for_each_token(slot, &mut analyzer, text, |range, token| {
-                    tokens.push((token.to_text(), range));
+                for_each_token(slot, &mut analyzer, text, Initials::ALL, |range, token| {
+                    tokens.push((token.expect("every token is wanted").to_text(), range));
                 });
                 assert_eq!(tokens, expected, "{field:?}, {pass}");
             }
+            // Asking only for tokens starting with "h" or "r": every word still gives its
+            // range, and every token so starting is spelled out as the analyzer makes it.
+            let wanted = Initials::of(["hau", "run"]);
+            let mut tokens = Vec::new();
+            let mut analyzer = index.tokenizer_for_field(field).unwrap();
+            let slot = analyzer_number(&index.schema(), field);
+            for_each_token(slot, &mut analyzer, text, wanted, |range, token| {
+                tokens.push((token.map(Packed::to_text), range));
+            });
+            assert_eq!(tokens.len(), expected.len(), "{field:?}");
+            for ((token, range), (expected, expected_range)) in tokens.iter().zip(&expected) {
+                assert_eq!(range, expected_range, "{field:?}");
+                match token {
+                    Some(token) => assert_eq!(token, expected, "{field:?}"),
+                    None => assert!(!expected.starts_with(['h', 'r']), "{field:?}: {expected}"),
+                }
+            }
+            assert!(
+                tokens.iter().any(|(t, _)| t.is_none()),
+                "{field:?}: none skipped"
+            );
         }
     }
 }

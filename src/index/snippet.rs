@@ -17,7 +17,7 @@ use tantivy::{Score, Searcher, Term};
 
 use super::IndexError;
 use super::schema::analyzer_number;
-use super::word_cache::{Packed, for_each_token};
+use super::word_cache::{Initials, Packed, for_each_token};
 
 /// The query's snippet generators, one per field, made when first needed.
 pub(super) struct Snippets<'a> {
@@ -41,6 +41,8 @@ struct Generator {
     /// The indexed terms the query looks for in the field, each with its weight (rarer terms
     /// weigh more), in term order.
     terms: Vec<(Packed, Score)>,
+    /// The first letters of those terms: only the words that start so are looked up.
+    initials: Initials,
     /// The start of each of those terms: a stem is mostly the start of the word it comes from
     /// ("happi" ← "happy" is not, "happ" is).
     needles: Vec<String>,
@@ -106,6 +108,7 @@ impl Generator {
         Ok(Generator {
             analyzer: searcher.index().tokenizer_for_field(field)?,
             slot: analyzer_number(searcher.schema(), field),
+            initials: Initials::of(weighted.keys().map(String::as_str)),
             terms: packed(weighted),
             needles,
             max_chars,
@@ -123,14 +126,17 @@ impl Generator {
         let (terms, max_chars) = (&self.terms, self.max_chars);
         let mut best: Option<Fragment> = None;
         let mut current = Fragment::new(0);
-        for_each_token(self.slot, &mut self.analyzer, text, |range, token| {
+        let (slot, initials) = (self.slot, self.initials);
+        for_each_token(slot, &mut self.analyzer, text, initials, |range, token| {
             if range.end - current.start > max_chars {
                 let next = Fragment::new(range.start);
                 let done = std::mem::replace(&mut current, next);
                 done.offer_to(&mut best);
             }
             current.stop = range.end;
-            if let Some((_, score)) = terms.iter().find(|(term, _)| term == token) {
+            if let Some(token) = token
+                && let Some((_, score)) = terms.iter().find(|(term, _)| term == token)
+            {
                 current.score += score;
                 current.highlighted.push(range);
             }
@@ -359,8 +365,18 @@ mod tests {
             ),
             (
                 fields.pair_for(Some("tr")).title,
-                vec![("kitap", 0.5), ("istanbul", 0.2), ("çocuk", 0.1)],
+                // "p" is the stem of "bunların" and "bini": a stem's first letter is not
+                // always its word's.
                 vec![
+                    ("kitap", 0.5),
+                    ("istanbul", 0.2),
+                    ("çocuk", 0.1),
+                    ("p", 0.3),
+                ],
+                vec![
+                    "bunların",
+                    "Bini",
+                    "bundan",
                     "kitaplarından",
                     "Kitap",
                     "çocukların",
@@ -372,6 +388,14 @@ mod tests {
                     "2025",
                     "ĞÜŞ",
                     "Ankara'da",
+                ],
+            ),
+            (
+                // Dutch's stemmer drops a leading "ge": "gebouwd" → "bouw".
+                fields.pair_for(Some("nl")).body,
+                vec![("bouw", 0.5), ("meen", 0.3)],
+                vec![
+                    "gebouwd", "Gemeente", "bouwen", "meent", "en", "GEBOUWD", "Ge", "geen",
                 ],
             ),
             (
@@ -391,6 +415,7 @@ mod tests {
                 let mut ours = Generator {
                     analyzer: index.tokenizer_for_field(field).unwrap(),
                     slot: analyzer_number(&index.schema(), field),
+                    initials: Initials::of(weighted.keys().map(String::as_str)),
                     terms: packed(weighted.clone()),
                     needles: Vec::new(),
                     max_chars,
