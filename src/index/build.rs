@@ -2,6 +2,7 @@
 //! once per field it is looked for in (each language's title and body with that language's
 //! stemmer), so it matches inflected forms in every language at once.
 
+use std::cell::RefCell;
 use std::ops::Bound;
 
 use chrono::{DateTime, Utc};
@@ -11,6 +12,7 @@ use tantivy::query::{
     RangeQuery, TermQuery,
 };
 use tantivy::schema::{Field as IndexField, IndexRecordOption};
+use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DateTime as IndexDate, Term};
 
 use super::query::{Field, Node, QueryError};
@@ -112,18 +114,27 @@ impl Builder<'_> {
 
     /// `text` analyzed for each target field: a term, or a phrase when it makes several tokens
     /// (a quoted phrase, or a word such as `covid-19`). Fields where it makes no token are
-    /// left out.
+    /// left out. The fields of one analyzer (a language's title and body) share one analysis.
     fn analyzed(&self, targets: &[(IndexField, f32)], text: &str) -> Option<Box<dyn Query>> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut analyses: Vec<(usize, Vec<(usize, String)>)> = Vec::new();
         for &(field, boost) in targets {
-            let Ok(mut analyzer) = self.index.tokenizer_for_field(field) else {
-                continue;
+            let slot = self.fields.analyzer_slot(field);
+            let at = match analyses.iter().position(|(s, _)| *s == slot) {
+                Some(at) => at,
+                None => {
+                    let Some(tokens) = analyze(self.index, field, slot, text) else {
+                        continue;
+                    };
+                    analyses.push((slot, tokens));
+                    analyses.len() - 1
+                }
             };
-            let mut terms = Vec::new();
-            let mut stream = analyzer.token_stream(text);
-            while let Some(token) = stream.next() {
-                terms.push((token.position, Term::from_field_text(field, &token.text)));
-            }
+            let mut terms: Vec<(usize, Term)> = analyses[at]
+                .1
+                .iter()
+                .map(|(position, token)| (*position, Term::from_field_text(field, token)))
+                .collect();
             let query: Box<dyn Query> = match terms.len() {
                 0 => continue,
                 1 => Box::new(TermQuery::new(
@@ -145,6 +156,38 @@ impl Builder<'_> {
             _ => Some(Box::new(BooleanQuery::new(clauses))),
         }
     }
+}
+
+thread_local! {
+    /// The analyzers this thread has used, by [`Fields::analyzer_slot`]: the index hands out a
+    /// copy of its analyzer (stemmer and filters) per call, and a query asks for one per word
+    /// and field. Every index registers the same analyzer under a slot.
+    static ANALYZERS: RefCell<Vec<Option<TextAnalyzer>>> = RefCell::default();
+}
+
+/// The tokens (position, text) of `text` by the analyzer of `field` (numbered `slot`); `None`
+/// when the field has no analyzer.
+fn analyze(
+    index: &Index,
+    field: IndexField,
+    slot: usize,
+    text: &str,
+) -> Option<Vec<(usize, String)>> {
+    ANALYZERS.with_borrow_mut(|analyzers| {
+        if analyzers.len() <= slot {
+            analyzers.resize_with(slot + 1, || None);
+        }
+        let analyzer = match &mut analyzers[slot] {
+            Some(analyzer) => analyzer,
+            empty => empty.insert(index.tokenizer_for_field(field).ok()?),
+        };
+        let mut tokens = Vec::new();
+        let mut stream = analyzer.token_stream(text);
+        while let Some(token) = stream.next() {
+            tokens.push((token.position, token.text.clone()));
+        }
+        Some(tokens)
+    })
 }
 
 /// `clauses`, matching everything but what they exclude when none of them is positive.

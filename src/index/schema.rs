@@ -96,6 +96,15 @@ impl Fields {
             .unwrap_or(STEMMED.len());
         self.text[at]
     }
+
+    /// [`analyzer_number`] of `field`, from the handles alone: a text pair's position in
+    /// `text`, else the unstemmed words' number (outlets, authors, summaries).
+    pub fn analyzer_slot(&self, field: Field) -> usize {
+        self.text
+            .iter()
+            .position(|pair| pair.title == field || pair.body == field)
+            .unwrap_or(STEMMED.len())
+    }
 }
 
 fn analyzer_name(code: &str) -> String {
@@ -212,6 +221,13 @@ mod tests {
         }
         assert_eq!(analyzer_number(&schema, fields.source), STEMMED.len());
         assert_eq!(analyzer_number(&schema, fields.id), STEMMED.len());
+        for (field, _) in schema.fields() {
+            assert_eq!(
+                fields.analyzer_slot(field),
+                analyzer_number(&schema, field),
+                "{field:?}"
+            );
+        }
     }
 
     #[test]
