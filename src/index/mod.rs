@@ -52,16 +52,16 @@ pub struct SearchIndex {
 /// The title/body pairs holding documents, and the searcher generation they were read of.
 type PopulatedPairs = (u64, Vec<TextPair>);
 
-/// Settings of a new index. Stored documents are kept uncompressed, in blocks of about 4 KB
-/// (tantivy's default is 16 KB, LZ4-compressed): each hit of a page reads its whole block, and
-/// an article is about that size. Decompressing the block was an eighth of a search's CPU
-/// (`bench/search.sh`: server CPU per query 1.02-1.11 → 0.90-0.96 ms) for a third of the
-/// index's size (3.4 → 4.4 KB an article). An index made by an older version keeps its own
-/// settings.
+/// Settings of a new index. Stored documents are LZ4-compressed in blocks of about 1 KB
+/// (tantivy's default is 16 KB): a block is closed once it passes that size, so an article
+/// (3-4 KB) has a block to itself, and each hit of a page decompresses its own article only.
+/// With 4 KB blocks a hit decompressed two articles on average, 8% of a search's CPU by
+/// `perf`; uncompressed blocks cost no less CPU (a hit copies its block) for a third
+/// more index (4.6 KB an article instead of 3.5; `bench/search.sh`'s 100,000 articles).
+/// An index made by an older version keeps its own settings.
 fn settings() -> IndexSettings {
     IndexSettings {
-        docstore_blocksize: 4096,
-        docstore_compression: tantivy::store::Compressor::None,
+        docstore_blocksize: 1024,
         ..IndexSettings::default()
     }
 }

@@ -97,8 +97,10 @@ impl Fields {
         self.text[at]
     }
 
-    /// [`analyzer_number`] of `field`, from the handles alone: a text pair's position in
-    /// `text`, else the unstemmed words' number (outlets, authors, summaries).
+    /// Which of the schema's analyzers `field` is analyzed with, as a number: its text pair's
+    /// position in `text` (the language's in [`STEMMED`]), else `STEMMED.len()`, the unstemmed
+    /// words' (outlets, authors, summaries, and the unstemmed pair). The title and body of a
+    /// language share theirs, and so the words the snippets remember.
     pub fn analyzer_slot(&self, field: Field) -> usize {
         self.text
             .iter()
@@ -177,9 +179,8 @@ pub(super) fn register_analyzers(index: &Index) {
     }
 }
 
-/// Which of the schema's analyzers `field` is analyzed with, as a number: the position of its
-/// language in [`STEMMED`], or `STEMMED.len()` for the unstemmed words (other fields). The
-/// title and body of a language share theirs, and so the words the snippets remember.
+/// [`Fields::analyzer_slot`] read from the schema's analyzer names, which the tests hold it to.
+#[cfg(test)]
 pub(super) fn analyzer_number(schema: &Schema, field: Field) -> usize {
     let name = match schema.get_field_entry(field).field_type() {
         tantivy::schema::FieldType::Str(options) => options

@@ -423,7 +423,7 @@ impl SearchIndex {
         page: Vec<Group>,
     ) -> Result<Vec<SearchHit>, IndexError> {
         let f = self.fields;
-        let mut snippets = Snippets::new(searcher, query);
+        let mut snippets = Snippets::new(searcher, query, &self.fields);
         let mut hits = Vec::with_capacity(page.len());
         for group in page {
             let doc: TantivyDocument = searcher.doc(group.address)?;

@@ -16,13 +16,14 @@ use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Score, Searcher, Term};
 
 use super::IndexError;
-use super::schema::analyzer_number;
+use super::schema::Fields;
 use super::word_cache::{Initials, Packed, for_each_token};
 
 /// The query's snippet generators, one per field, made when first needed.
 pub(super) struct Snippets<'a> {
     searcher: &'a Searcher,
     query: &'a dyn Query,
+    fields: &'a Fields,
     generators: HashMap<Field, Generator>,
 }
 
@@ -50,10 +51,15 @@ struct Generator {
 }
 
 impl<'a> Snippets<'a> {
-    pub(super) fn new(searcher: &'a Searcher, query: &'a dyn Query) -> Snippets<'a> {
+    pub(super) fn new(
+        searcher: &'a Searcher,
+        query: &'a dyn Query,
+        fields: &'a Fields,
+    ) -> Snippets<'a> {
         Snippets {
             searcher,
             query,
+            fields,
             generators: HashMap::new(),
         }
     }
@@ -71,6 +77,7 @@ impl<'a> Snippets<'a> {
                 self.searcher,
                 self.query,
                 field,
+                self.fields.analyzer_slot(field),
                 max_chars,
             )?),
         };
@@ -85,6 +92,7 @@ impl Generator {
         searcher: &Searcher,
         query: &dyn Query,
         field: Field,
+        slot: usize,
         max_chars: usize,
     ) -> Result<Generator, IndexError> {
         let mut terms: BTreeSet<&Term> = BTreeSet::new();
@@ -107,7 +115,7 @@ impl Generator {
         let needles = weighted.keys().map(|t| needle(t)).collect();
         Ok(Generator {
             analyzer: searcher.index().tokenizer_for_field(field)?,
-            slot: analyzer_number(searcher.schema(), field),
+            slot,
             initials: Initials::of(weighted.keys().map(String::as_str)),
             terms: packed(weighted),
             needles,
@@ -414,7 +422,7 @@ mod tests {
                 let theirs = SnippetGenerator::new(weighted.clone(), analyzer, field, max_chars);
                 let mut ours = Generator {
                     analyzer: index.tokenizer_for_field(field).unwrap(),
-                    slot: analyzer_number(&index.schema(), field),
+                    slot: fields.analyzer_slot(field),
                     initials: Initials::of(weighted.keys().map(String::as_str)),
                     terms: packed(weighted.clone()),
                     needles: Vec::new(),

@@ -21,7 +21,7 @@ use super::schema::LONG_WORD;
 const WORDS_PER_FIELD: usize = 10_000;
 
 thread_local! {
-    /// Per analyzer (by number, [`super::schema::analyzer_number`]): word → its token, lowercased; `None` when the analyzer drops it.
+    /// Per analyzer (by number, [`super::schema::Fields::analyzer_slot`]): word → its token, lowercased; `None` when the analyzer drops it.
     /// Thread-local: a lock per word would cost more than most words.
     static WORDS: RefCell<Vec<HashMap<Packed, Option<Packed>, WordHashing>>> = RefCell::default();
 }
