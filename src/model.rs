@@ -246,6 +246,10 @@ pub struct SearchHit {
     pub more_sources: Vec<String>,
     /// Other outlets that published a copy of this article.
     pub copies: Vec<ArticleSource>,
+    /// Whether the index lists outlets besides `source` for it: only then can the store hold
+    /// copies to fill `copies` with.
+    #[serde(skip)]
+    pub copied: bool,
 }
 
 #[cfg(test)]

@@ -471,6 +471,7 @@ impl SearchIndex {
                 more_in_story: group.others.len(),
                 more_sources,
                 copies: Vec::new(),
+                copied: doc.get_all(f.source).nth(1).is_some(),
             });
         }
         Ok(hits)
