@@ -499,3 +499,57 @@ fn dot_is_the_same_walked_or_searched() {
     }
     assert_eq!(dot(&vector, &[]), 0.0);
 }
+
+/// A running event: `n` reports of a typhoon's relief effort, each naming it with a few words
+/// of its own, so that the story gathers many articles.
+fn relief_story(clusterer: &mut StoryClusterer, n: usize) -> StoryId {
+    let places = ["Tacloban", "Leyte", "Samar", "Cebu", "Panay"];
+    let aid = ["water", "rice", "medicine", "tents", "generators"];
+    let mut story = None;
+    for k in 0..n {
+        let title = format!("Typhoon Haiyan relief reaches {}", places[k % places.len()]);
+        let text = format!(
+            "Aid workers delivered {} to survivors of Typhoon Haiyan in {} as the Philippine \
+             relief effort widened.",
+            aid[k % aid.len()],
+            places[(k + 2) % places.len()]
+        );
+        let added = clusterer.add(article(&title, &text, 1));
+        assert!(k == 0 || added.joined, "report {k} joins: {}", added.score);
+        story = Some(added.story);
+    }
+    story.unwrap()
+}
+
+/// A late report that shares little wording with the event's reports: a little under the
+/// threshold against the event's centroid.
+const LATE_TITLE: &str = "Philippine typhoon survivors wait for shelter";
+const LATE_TEXT: &str = "Weeks after Typhoon Haiyan, families rebuilt homes with scavenged wood \
+                         while donors pledged more relief.";
+
+#[test]
+fn an_established_story_pulls_a_report_a_little_under_the_threshold() {
+    let unpulled = ClusterConfig {
+        established_pull: 1.0,
+        ..ClusterConfig::default()
+    };
+    // (config, reports of the event before the late one, whether the late one joins)
+    let cases = [
+        (unpulled, 20, false),
+        (ClusterConfig::default(), 19, false),
+        (ClusterConfig::default(), 20, true),
+    ];
+    for (config, reports, joins) in cases {
+        let pull = config.established_pull;
+        let mut clusterer = StoryClusterer::new(config);
+        background(&mut clusterer, 0);
+        let story = relief_story(&mut clusterer, reports);
+        let late = clusterer.add(article(LATE_TITLE, LATE_TEXT, 2));
+        assert_eq!(
+            late.joined, joins,
+            "pull {pull}, {reports} reports: {}",
+            late.score
+        );
+        assert_eq!(late.story == story, joins);
+    }
+}
