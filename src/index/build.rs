@@ -18,6 +18,9 @@ use tantivy::{DateTime as IndexDate, Term};
 use super::query::{Field, Node, QueryError};
 use super::schema::{Fields, TextPair};
 
+/// Clauses of a boolean query.
+type Clauses = Vec<(Occur, Box<dyn Query>)>;
+
 /// Weight of a title match relative to a body match.
 const TITLE_BOOST: f32 = 2.0;
 
@@ -62,26 +65,48 @@ impl Builder<'_> {
             Node::Or(parts) => {
                 let mut clauses = Vec::new();
                 for part in parts {
-                    if let Some(query) = self.node(part)? {
-                        clauses.push((Occur::Should, query));
-                    }
+                    self.alternatives(part, &mut clauses)?;
                 }
-                (!clauses.is_empty())
-                    .then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
+                one_of(clauses)
             }
             Node::Not(inner) => self
                 .node(inner)?
                 .map(|query| with_positive(vec![(Occur::MustNot, query)])),
-            Node::Text { field, text, .. } => self.text(*field, text)?,
+            Node::Text { field, text, .. } => one_of(self.text(*field, text)?),
             Node::Published { from, to } => Some(date_range(self.fields.date, *from, *to)),
         })
     }
 
-    fn text(&self, field: Field, text: &str) -> Result<Option<Box<dyn Query>>, QueryError> {
+    /// Adds `node`, one alternative of an `OR`, to `clauses`. The fields a word is looked for
+    /// in join the `OR` itself rather than a union of their own: a union made only of words
+    /// skips the documents that cannot reach the page (block-max WAND), a union of unions
+    /// scores them all. Both sum the same scores.
+    fn alternatives(&self, node: &Node, clauses: &mut Clauses) -> Result<(), QueryError> {
+        match node {
+            Node::Text { field, text, .. } => clauses.extend(self.text(*field, text)?),
+            Node::Or(parts) => {
+                for part in parts {
+                    self.alternatives(part, clauses)?;
+                }
+            }
+            other => {
+                if let Some(query) = self.node(other)? {
+                    clauses.push((Occur::Should, query));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The alternatives `text` is looked for as, in `field`: any of them matches.
+    fn text(&self, field: Field, text: &str) -> Result<Clauses, QueryError> {
         let f = self.fields;
-        let exact = |field: IndexField, value: String| -> Option<Box<dyn Query>> {
+        let exact = |field: IndexField, value: String| -> Clauses {
             let term = Term::from_field_text(field, &value);
-            Some(Box::new(TermQuery::new(term, IndexRecordOption::Basic)))
+            vec![(
+                Occur::Should,
+                Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+            )]
         };
         let analyzed = |targets: Vec<(IndexField, f32)>| self.analyzed(&targets, text);
         let titles = || self.pairs.iter().map(|p| (p.title, TITLE_BOOST));
@@ -107,7 +132,10 @@ impl Builder<'_> {
                     at: 0,
                 })?;
                 let term = Term::from_field_i64(f.story_id, id);
-                Some(Box::new(TermQuery::new(term, IndexRecordOption::Basic)))
+                vec![(
+                    Occur::Should,
+                    Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+                )]
             }
         })
     }
@@ -115,8 +143,8 @@ impl Builder<'_> {
     /// `text` analyzed for each target field: a term, or a phrase when it makes several tokens
     /// (a quoted phrase, or a word such as `covid-19`). Fields where it makes no token are
     /// left out. The fields of one analyzer (a language's title and body) share one analysis.
-    fn analyzed(&self, targets: &[(IndexField, f32)], text: &str) -> Option<Box<dyn Query>> {
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    fn analyzed(&self, targets: &[(IndexField, f32)], text: &str) -> Clauses {
+        let mut clauses: Clauses = Vec::new();
         let mut analyses: Vec<(usize, Vec<(usize, String)>)> = Vec::new();
         for &(field, boost) in targets {
             let slot = self.fields.analyzer_slot(field);
@@ -150,11 +178,16 @@ impl Builder<'_> {
             };
             clauses.push((Occur::Should, query));
         }
-        match clauses.len() {
-            0 => None,
-            1 => clauses.pop().map(|(_, q)| q),
-            _ => Some(Box::new(BooleanQuery::new(clauses))),
-        }
+        clauses
+    }
+}
+
+/// A query matching any of `clauses` (all `Should`); `None` when there is none.
+fn one_of(mut clauses: Clauses) -> Option<Box<dyn Query>> {
+    match clauses.len() {
+        0 => None,
+        1 => clauses.pop().map(|(_, q)| q),
+        _ => Some(Box::new(BooleanQuery::new(clauses))),
     }
 }
 
@@ -191,7 +224,7 @@ fn analyze(
 }
 
 /// `clauses`, matching everything but what they exclude when none of them is positive.
-fn with_positive(mut clauses: Vec<(Occur, Box<dyn Query>)>) -> Box<dyn Query> {
+fn with_positive(mut clauses: Clauses) -> Box<dyn Query> {
     if clauses.iter().all(|(occur, _)| *occur == Occur::MustNot) {
         clauses.push((Occur::Must, Box::new(AllQuery)));
     }

@@ -47,7 +47,7 @@ const OTHER: &str = "xx";
 const WORDS: &str = "newsd_words";
 
 /// The title and body fields of one language.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct TextPair {
     pub title: Field,
     pub body: Field,

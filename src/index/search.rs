@@ -181,7 +181,7 @@ impl SearchIndex {
         let builder = Builder {
             index: &self.index,
             fields: &self.fields,
-            pairs: self.populated_pairs(&searcher),
+            pairs: self.pairs_to_search(&searcher, &request.langs),
         };
         let matching = builder.build(&node).map_err(query_error)?;
         // Articles added since the cursor's first page are left out; none were on a first page.
@@ -253,6 +253,25 @@ impl SearchIndex {
             }
         }
         Ok(max)
+    }
+
+    /// The title/body pairs words are looked for in: those of `langs` when the search is
+    /// restricted to languages (an article's title and body are in its language's pair, so
+    /// the others hold none of the articles wanted), and of them those with documents.
+    fn pairs_to_search(&self, searcher: &Searcher, langs: &[String]) -> Vec<TextPair> {
+        let mut pairs = self.populated_pairs(searcher);
+        if langs.is_empty() {
+            return pairs;
+        }
+        let mut wanted: Vec<TextPair> = Vec::new();
+        for lang in langs {
+            let pair = self.fields.pair_for(Some(lang.trim()));
+            if !wanted.contains(&pair) {
+                wanted.push(pair);
+            }
+        }
+        pairs.retain(|pair| wanted.contains(pair));
+        if pairs.is_empty() { wanted } else { pairs }
     }
 
     /// The title/body pairs with at least one document (all of them when the index is

@@ -215,6 +215,36 @@ fn boolean_operators_fields_and_date_ranges() {
 }
 
 #[test]
+fn an_or_scores_an_article_by_all_the_words_it_holds() {
+    let (_dir, index) = index_with(DOCS);
+    let score = |query: &str, id: i64| {
+        let results = index.run(&request(query)).unwrap();
+        results.hits.iter().find(|h| h.id == id).map(|h| h.score)
+    };
+    let both = score("geneva OR minister", 2).unwrap();
+    let apart = score("geneva", 2).unwrap() + score("minister", 2).unwrap();
+    assert!((both - apart).abs() < 1e-4, "{both} vs {apart}");
+    let results = index
+        .run(&request("(geneva OR talks) OR minister"))
+        .unwrap();
+    assert_eq!(results.total, 3);
+    assert_eq!(results.hits[0].id, 2, "holds all three words");
+}
+
+#[test]
+fn a_language_filter_searches_that_languages_words_only() {
+    let (_dir, index) = index_with(DOCS);
+    let mut req = request("title:négociations OR title:geneva");
+    req.langs = vec![" FR ".into()];
+    assert_eq!(ids(&index.run(&req).unwrap()), [3]);
+    req.langs = vec!["ja".into()];
+    let results = index.run(&req).unwrap();
+    assert!(results.hits.is_empty() && results.total == 0, "{results:?}");
+    req.query = "title:".into();
+    assert!(index.run(&req).is_err(), "still checked");
+}
+
+#[test]
 fn filters_narrow_and_sorting_by_date() {
     let (_dir, index) = index_with(DOCS);
     let mut req = request("geneva OR genève OR женеве OR cenevre");
