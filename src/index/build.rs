@@ -2,7 +2,7 @@
 //! once per field it is looked for in (each language's title and body with that language's
 //! stemmer), so it matches inflected forms in every language at once.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::ops::Bound;
 
 use chrono::{DateTime, Utc};
@@ -31,15 +31,31 @@ pub(super) struct Builder<'a> {
     /// The title/body pairs that hold documents: words are looked for there only (an empty
     /// field cannot match, and each one costs a term lookup per segment).
     pub pairs: Vec<TextPair>,
+    /// Set when a word made several tokens somewhere, and so a phrase.
+    pub phrases: Cell<bool>,
+}
+
+/// A query, and whether it ranks by words alone (see [`Built::words_only`]).
+pub(super) struct Built {
+    pub query: Box<dyn Query>,
+    /// The query is a union of words looked for in analyzed fields (no phrase, no operator
+    /// but `OR`): ranking it by relevance skips the documents that cannot reach the page
+    /// (block-max WAND), so that counting the matches is a pass of its own. Any other query
+    /// is ranked over all its matches, and they are best counted in that same pass.
+    pub words_only: bool,
 }
 
 impl Builder<'_> {
     /// The query for `node`. A query made only of words no field can hold (punctuation) is
     /// an error: it would otherwise silently match nothing.
-    pub fn build(&self, node: &Node) -> Result<Box<dyn Query>, QueryError> {
-        self.node(node)?.ok_or_else(|| QueryError {
+    pub fn build(&self, node: &Node) -> Result<Built, QueryError> {
+        let query = self.node(node)?.ok_or_else(|| QueryError {
             message: "the query has no word to search for".into(),
             at: 0,
+        })?;
+        Ok(Built {
+            query,
+            words_only: words_only(node) && !self.phrases.get(),
         })
     }
 
@@ -169,7 +185,10 @@ impl Builder<'_> {
                     terms.remove(0).1,
                     IndexRecordOption::WithFreqs,
                 )),
-                _ => Box::new(PhraseQuery::new_with_offset(terms)),
+                _ => {
+                    self.phrases.set(true);
+                    Box::new(PhraseQuery::new_with_offset(terms))
+                }
             };
             let query: Box<dyn Query> = if boost == 1.0 {
                 query
@@ -179,6 +198,19 @@ impl Builder<'_> {
             clauses.push((Occur::Should, query));
         }
         clauses
+    }
+}
+
+/// Whether `node` is words (or `OR`s of them) looked for in analyzed fields, whose terms are
+/// read with their frequencies.
+fn words_only(node: &Node) -> bool {
+    match node {
+        Node::Text { field, .. } => matches!(
+            field,
+            Field::Any | Field::Title | Field::Body | Field::Source | Field::Author
+        ),
+        Node::Or(parts) => parts.iter().all(words_only),
+        _ => false,
     }
 }
 

@@ -2,16 +2,17 @@
 //! → [`SearchResults`]: ranked hits with highlighted title and snippet, one per story by
 //! default, facet counts, and a cursor to the next page.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use tantivy::collector::{Count, TopDocs};
+use tantivy::collector::{Collector, Count, TopDocs};
 use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
 
-use super::build::{Builder, date_range, filter};
+use super::build::{Builder, Built, date_range, filter};
 use super::facets::{FacetCollector, Facets};
 use super::query::{QueryError, parse};
 use super::schema::TextPair;
@@ -30,6 +31,9 @@ const MAX_OFFSET: usize = 5_000;
 const COLLAPSE_FACTOR: usize = 8;
 /// Half-life of the recency boost, in days.
 const RECENCY_HALF_LIFE_DAYS: f32 = 2.0;
+
+/// Matches in rank order, with their scores.
+type Ranked = Vec<(f32, DocAddress)>;
 
 /// How hits are ordered.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -144,6 +148,16 @@ impl Cursor {
 }
 
 impl SearchRequest {
+    /// Whether a filter parameter (outlet, language, feed, tag, dates) narrows the search.
+    fn is_filtered(&self) -> bool {
+        !(self.sources.is_empty()
+            && self.langs.is_empty()
+            && self.feeds.is_empty()
+            && self.tags.is_empty())
+            || self.since.is_some()
+            || self.until.is_some()
+    }
+
     /// How deep in the results its page ends: hits (or stories) before it, plus its size. A
     /// cursor this server did not give counts as the first page (the search rejects it).
     pub fn depth(&self) -> usize {
@@ -182,17 +196,41 @@ impl SearchIndex {
             index: &self.index,
             fields: &self.fields,
             pairs: self.pairs_to_search(&searcher, &request.langs),
+            phrases: Cell::new(false),
         };
-        let matching = builder.build(&node).map_err(query_error)?;
+        let Built {
+            query: matching,
+            words_only,
+        } = builder.build(&node).map_err(query_error)?;
         // Articles added since the cursor's first page are left out; none were on a first page.
         let snapshot = (cursor.max_id < newest).then_some(cursor.max_id);
         let query = self.with_filters(matching.box_clone(), request, snapshot);
+        // Ranked by block-max WAND, which skips documents: counted in a pass of its own.
+        let pruned = words_only
+            && !request.is_filtered()
+            && snapshot.is_none()
+            && (request.sort, request.recency) == (Sort::Relevance, false);
 
         let wanted = match request.collapse {
             Collapse::None => cursor.offset + request.limit + 1,
             Collapse::Story => ((cursor.offset + request.limit) * COLLAPSE_FACTOR).max(64),
         };
-        let top = self.top(&searcher, &*query, request, wanted)?;
+        let (top, counted) = match (pruned, request.facets) {
+            (true, _) => {
+                let top =
+                    searcher.search(&*query, &TopDocs::with_limit(wanted).order_by_score())?;
+                (top, None)
+            }
+            (false, true) => {
+                let (top, (total, facets)) =
+                    self.top_and(&searcher, &*query, request, wanted, FacetCollector)?;
+                (top, Some((total, Some(facets))))
+            }
+            (false, false) => {
+                let (top, total) = self.top_and(&searcher, &*query, request, wanted, Count)?;
+                (top, Some((total, None)))
+            }
+        };
         // Fewer than asked for: the ranking saw every match, and their number is the total.
         let all_ranked = (top.len() < wanted).then_some(top.len());
         let (page, more) = match request.collapse {
@@ -218,16 +256,15 @@ impl SearchIndex {
             }
         };
         let hits = self.hits(&searcher, &*matching, page)?;
-        // Counted apart from the ranking (unless it saw every match): ranking by relevance
-        // skips the blocks of documents that cannot reach the page (block-max WAND), and
-        // counting needs no scores.
-        let (total, facets) = match (request.facets, all_ranked) {
-            (true, _) => {
+        // After a pruned ranking, counted apart (unless it saw every match).
+        let (total, facets) = match (counted, request.facets, all_ranked) {
+            (Some(counted), _, _) => counted,
+            (None, true, _) => {
                 let (total, facets) = searcher.search(&*query, &FacetCollector)?;
                 (total, Some(facets))
             }
-            (false, Some(total)) => (total, None),
-            (false, None) => (searcher.search(&*query, &Count)?, None),
+            (None, false, Some(total)) => (total, None),
+            (None, false, None) => (searcher.search(&*query, &Count)?, None),
         };
         let next_cursor = more.then(|| {
             Cursor {
@@ -368,22 +405,23 @@ impl SearchIndex {
     }
 
     /// The first `wanted` matches in the request's order, with their scores (0 when sorted by
-    /// date).
-    fn top(
+    /// date), and what `also` collects of every match, in one pass over them.
+    fn top_and<C: Collector>(
         &self,
         searcher: &Searcher,
         query: &dyn Query,
         request: &SearchRequest,
         wanted: usize,
-    ) -> Result<Vec<(f32, DocAddress)>, IndexError> {
+        also: C,
+    ) -> Result<(Ranked, C::Fruit), IndexError> {
         let top = TopDocs::with_limit(wanted);
         Ok(match (request.sort, request.recency) {
             (Sort::Newest, _) => {
                 let by_date = top.order_by_fast_field::<tantivy::DateTime>("date", Order::Desc);
-                let docs = searcher.search(query, &by_date)?;
-                docs.into_iter().map(|(_, a)| (0.0, a)).collect()
+                let (docs, fruit) = searcher.search(query, &(by_date, also))?;
+                (docs.into_iter().map(|(_, a)| (0.0, a)).collect(), fruit)
             }
-            (Sort::Relevance, false) => searcher.search(query, &top.order_by_score())?,
+            (Sort::Relevance, false) => searcher.search(query, &(top.order_by_score(), also))?,
             (Sort::Relevance, true) => {
                 let now = Utc::now().timestamp();
                 let boosted = top.tweak_score(move |segment: &tantivy::SegmentReader| {
@@ -398,17 +436,13 @@ impl SearchIndex {
                         score * (1.0 + 0.5_f32.powf(age_days / RECENCY_HALF_LIFE_DAYS))
                     }
                 });
-                searcher.search(query, &boosted)?
+                searcher.search(query, &(boosted, also))?
             }
         })
     }
 
     /// Folds `top` (in rank order) into one group per story, in the rank of its best article.
-    fn group_by_story(
-        &self,
-        searcher: &Searcher,
-        top: Vec<(f32, DocAddress)>,
-    ) -> Result<Vec<Group>, IndexError> {
+    fn group_by_story(&self, searcher: &Searcher, top: Ranked) -> Result<Vec<Group>, IndexError> {
         let mut groups: Vec<Group> = Vec::new();
         let mut by_story: HashMap<i64, usize> = HashMap::new();
         let mut columns = HashMap::new();

@@ -405,25 +405,42 @@ fn cursors_page_through_and_ignore_newer_articles() {
 #[test]
 fn the_total_counts_every_match_whether_or_not_the_ranking_saw_them_all() {
     let (_dir, index) = index_with(DOCS);
-    let mut req = request("geneva OR genève OR женеве OR cenevre");
-    for (limit, sort) in [
-        (1, Sort::Relevance),
-        (2, Sort::Newest),
-        (20, Sort::Relevance),
-    ] {
-        req.limit = limit;
-        req.sort = sort;
-        // One page: the ranking keeps limit + 1 of the five matches, or all of them.
-        let first = index.run(&req).unwrap();
-        assert_eq!(first.total, 5, "limit {limit}");
-        let mut cursor = first.next_cursor;
-        while let Some(next) = cursor {
-            req.cursor = Some(next);
-            let page = index.run(&req).unwrap();
-            assert_eq!(page.total, 5, "limit {limit}, {:?}", req.cursor);
-            cursor = page.next_cursor;
+    // Words alone are ranked skipping documents and counted apart; with a filter, a recency
+    // boost, a phrase or facets, ranked and counted in one pass.
+    let plain = request("geneva OR genève OR женеве OR cenevre");
+    let mut filtered = plain.clone();
+    filtered.since = Some(day(-30));
+    let mut recent = plain.clone();
+    recent.recency = true;
+    let mut faceted = plain.clone();
+    faceted.facets = true;
+    let mut phrase = request("\"peace talks\" OR geneva OR genève OR женеве OR cenevre");
+    phrase.facets = true;
+    for mut req in [plain, filtered, recent, faceted, phrase] {
+        for (limit, sort) in [
+            (1, Sort::Relevance),
+            (2, Sort::Newest),
+            (20, Sort::Relevance),
+        ] {
+            req.limit = limit;
+            req.sort = sort;
+            // One page: the ranking keeps limit + 1 of the five matches, or all of them.
+            let first = index.run(&req).unwrap();
+            assert_eq!(first.total, 5, "limit {limit}, {req:?}");
+            if req.facets {
+                let facets = first.facets.as_ref().expect("facets");
+                let languages: u64 = facets.lang.iter().map(|c| c.count).sum();
+                assert_eq!(languages, 5, "{facets:?}");
+            }
+            let mut cursor = first.next_cursor;
+            while let Some(next) = cursor {
+                req.cursor = Some(next);
+                let page = index.run(&req).unwrap();
+                assert_eq!(page.total, 5, "limit {limit}, {req:?}");
+                cursor = page.next_cursor;
+            }
+            req.cursor = None;
         }
-        req.cursor = None;
     }
 }
 
