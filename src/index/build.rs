@@ -6,7 +6,6 @@ use std::cell::{Cell, RefCell};
 use std::ops::Bound;
 
 use chrono::{DateTime, Utc};
-use tantivy::Index;
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, Occur, PhraseQuery, Query,
     RangeQuery, TermQuery,
@@ -14,6 +13,7 @@ use tantivy::query::{
 use tantivy::schema::{Field as IndexField, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DateTime as IndexDate, Term};
+use tantivy::{Index, Searcher};
 
 use super::query::{Field, Node, QueryError};
 use super::schema::{Fields, TextPair};
@@ -26,13 +26,16 @@ const TITLE_BOOST: f32 = 2.0;
 
 /// Builds tantivy queries for one index.
 pub(super) struct Builder<'a> {
-    pub index: &'a Index,
+    /// Terms no document holds are left out of the query (see [`Builder::analyzed`]).
+    pub searcher: &'a Searcher,
     pub fields: &'a Fields,
     /// The title/body pairs that hold documents: words are looked for there only (an empty
     /// field cannot match, and each one costs a term lookup per segment).
     pub pairs: Vec<TextPair>,
     /// Set when a word made several tokens somewhere, and so a phrase.
     pub phrases: Cell<bool>,
+    /// The terms of phrases left out because a field holds some of their words but not all.
+    pub unmatched: RefCell<Vec<Term>>,
 }
 
 /// A query, and whether it ranks by words alone (see [`Built::words_only`]).
@@ -43,6 +46,9 @@ pub(super) struct Built {
     /// (block-max WAND), so that counting the matches is a pass of its own. Any other query
     /// is ranked over all its matches, and they are best counted in that same pass.
     pub words_only: bool,
+    /// Terms the query leaves out (phrases a field cannot hold) that its snippets still
+    /// highlight where they occur, as tantivy highlights each word of a phrase.
+    pub highlighted: Vec<Term>,
 }
 
 impl Builder<'_> {
@@ -56,6 +62,7 @@ impl Builder<'_> {
         Ok(Built {
             query,
             words_only: words_only(node) && !self.phrases.get(),
+            highlighted: self.unmatched.take(),
         })
     }
 
@@ -133,11 +140,11 @@ impl Builder<'_> {
                     .chain(bodies())
                     .chain([(f.source, 1.0), (f.summary, 1.0)])
                     .collect(),
-            ),
-            Field::Title => analyzed(titles().collect()),
-            Field::Body => analyzed(bodies().collect()),
-            Field::Source => analyzed(vec![(f.source, 1.0)]),
-            Field::Author => analyzed(vec![(f.authors, 1.0)]),
+            )?,
+            Field::Title => analyzed(titles().collect())?,
+            Field::Body => analyzed(bodies().collect())?,
+            Field::Source => analyzed(vec![(f.source, 1.0)])?,
+            Field::Author => analyzed(vec![(f.authors, 1.0)])?,
             Field::Lang => exact(f.lang, text.trim().to_lowercase()),
             Field::Tag => exact(f.tag, text.trim().to_lowercase()),
             Field::Feed => exact(f.feed, text.trim().to_owned()),
@@ -159,15 +166,21 @@ impl Builder<'_> {
     /// `text` analyzed for each target field: a term, or a phrase when it makes several tokens
     /// (a quoted phrase, or a word such as `covid-19`). Fields where it makes no token are
     /// left out. The fields of one analyzer (a language's title and body) share one analysis.
-    fn analyzed(&self, targets: &[(IndexField, f32)], text: &str) -> Clauses {
+    ///
+    /// A term no document holds cannot match: it is left out rather than made into a scorer
+    /// (a word is looked for in every language's fields and most hold it in none). When `text`
+    /// is in no document at all, the only clause is [`EmptyQuery`], which [`one_of`] drops
+    /// beside any other.
+    fn analyzed(&self, targets: &[(IndexField, f32)], text: &str) -> Result<Clauses, QueryError> {
         let mut clauses: Clauses = Vec::new();
+        let mut in_no_document = false;
         let mut analyses: Vec<(usize, Vec<(usize, String)>)> = Vec::new();
         for &(field, boost) in targets {
             let slot = self.fields.analyzer_slot(field);
             let at = match analyses.iter().position(|(s, _)| *s == slot) {
                 Some(at) => at,
                 None => {
-                    let Some(tokens) = analyze(self.index, field, slot, text) else {
+                    let Some(tokens) = analyze(self.searcher.index(), field, slot, text) else {
                         continue;
                     };
                     analyses.push((slot, tokens));
@@ -179,8 +192,16 @@ impl Builder<'_> {
                 .iter()
                 .map(|(position, token)| (*position, Term::from_field_text(field, token)))
                 .collect();
+            if terms.is_empty() {
+                continue;
+            }
+            if !self.all_held(&terms)? {
+                in_no_document = true;
+                let terms = terms.into_iter().map(|(_, term)| term);
+                self.unmatched.borrow_mut().extend(terms);
+                continue;
+            }
             let query: Box<dyn Query> = match terms.len() {
-                0 => continue,
                 1 => Box::new(TermQuery::new(
                     terms.remove(0).1,
                     IndexRecordOption::WithFreqs,
@@ -197,7 +218,24 @@ impl Builder<'_> {
             };
             clauses.push((Occur::Should, query));
         }
-        clauses
+        if clauses.is_empty() && in_no_document {
+            clauses.push((Occur::Should, Box::new(EmptyQuery)));
+        }
+        Ok(clauses)
+    }
+
+    /// Whether some document holds each of `terms`.
+    fn all_held(&self, terms: &[(usize, Term)]) -> Result<bool, QueryError> {
+        for (_, term) in terms {
+            let held = self.searcher.doc_freq(term).map_err(|e| QueryError {
+                message: format!("the index could not be read: {e}"),
+                at: 0,
+            })?;
+            if held == 0 {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 }
 
@@ -214,8 +252,15 @@ fn words_only(node: &Node) -> bool {
     }
 }
 
-/// A query matching any of `clauses` (all `Should`); `None` when there is none.
+/// A query matching any of `clauses` (all `Should`); `None` when there is none. Clauses that
+/// match nothing ([`EmptyQuery`]) are dropped beside others: a union of words alone is ranked
+/// skipping documents (block-max WAND).
 fn one_of(mut clauses: Clauses) -> Option<Box<dyn Query>> {
+    if clauses.iter().any(|(_, q)| !q.is::<EmptyQuery>()) {
+        clauses.retain(|(_, q)| !q.is::<EmptyQuery>());
+    } else {
+        clauses.truncate(1);
+    }
     match clauses.len() {
         0 => None,
         1 => clauses.pop().map(|(_, q)| q),

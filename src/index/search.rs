@@ -2,7 +2,7 @@
 //! → [`SearchResults`]: ranked hits with highlighted title and snippet, one per story by
 //! default, facet counts, and a cursor to the next page.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -193,14 +193,16 @@ impl SearchIndex {
         };
         let node = parse(&request.query).map_err(query_error)?;
         let builder = Builder {
-            index: &self.index,
+            searcher: &searcher,
             fields: &self.fields,
             pairs: self.pairs_to_search(&searcher, &request.langs),
             phrases: Cell::new(false),
+            unmatched: RefCell::default(),
         };
         let Built {
             query: matching,
             words_only,
+            highlighted,
         } = builder.build(&node).map_err(query_error)?;
         // Articles added since the cursor's first page are left out; none were on a first page.
         let snapshot = (cursor.max_id < newest).then_some(cursor.max_id);
@@ -255,7 +257,7 @@ impl SearchIndex {
                 (page, more)
             }
         };
-        let hits = self.hits(&searcher, &*matching, page)?;
+        let hits = self.hits(&searcher, &*matching, &highlighted, page)?;
         // After a pruned ranking, counted apart (unless it saw every match).
         let (total, facets) = match (counted, request.facets, all_ranked) {
             (Some(counted), _, _) => counted,
@@ -473,10 +475,11 @@ impl SearchIndex {
         &self,
         searcher: &Searcher,
         query: &dyn Query,
+        highlighted: &[Term],
         page: Vec<Group>,
     ) -> Result<Vec<SearchHit>, IndexError> {
         let f = self.fields;
-        let mut snippets = Snippets::new(searcher, query, &self.fields);
+        let mut snippets = Snippets::new(searcher, query, highlighted, &self.fields);
         let mut hits = Vec::with_capacity(page.len());
         for group in page {
             let doc: TantivyDocument = searcher.doc(group.address)?;

@@ -232,6 +232,17 @@ fn an_or_scores_an_article_by_all_the_words_it_holds() {
 }
 
 #[test]
+fn a_word_no_article_holds_matches_nothing_and_is_no_error() {
+    let (_dir, index) = index_with(DOCS);
+    assert_eq!(found(&index, "zyxwvut"), Vec::<i64>::new());
+    assert_eq!(found(&index, "\"zyxwvut geneva\""), Vec::<i64>::new());
+    assert_eq!(found(&index, "geneva OR zyxwvut"), [1, 2, 3]);
+    assert_eq!(found(&index, "geneva zyxwvut"), Vec::<i64>::new());
+    assert_eq!(found(&index, "geneva -zyxwvut"), [1, 2, 3]);
+    assert_eq!(found(&index, "title:zyxwvut OR title:geneva"), [2, 3]);
+}
+
+#[test]
 fn a_language_filter_searches_that_languages_words_only() {
     let (_dir, index) = index_with(DOCS);
     let mut req = request("title:négociations OR title:geneva");

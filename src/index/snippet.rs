@@ -23,6 +23,8 @@ use super::word_cache::{Initials, Packed, for_each_token};
 pub(super) struct Snippets<'a> {
     searcher: &'a Searcher,
     query: &'a dyn Query,
+    /// Terms highlighted beside the query's.
+    highlighted: &'a [Term],
     fields: &'a Fields,
     generators: HashMap<Field, Generator>,
 }
@@ -54,11 +56,13 @@ impl<'a> Snippets<'a> {
     pub(super) fn new(
         searcher: &'a Searcher,
         query: &'a dyn Query,
+        highlighted: &'a [Term],
         fields: &'a Fields,
     ) -> Snippets<'a> {
         Snippets {
             searcher,
             query,
+            highlighted,
             fields,
             generators: HashMap::new(),
         }
@@ -76,6 +80,7 @@ impl<'a> Snippets<'a> {
             std::collections::hash_map::Entry::Vacant(e) => e.insert(Generator::create(
                 self.searcher,
                 self.query,
+                self.highlighted,
                 field,
                 self.fields.analyzer_slot(field),
                 max_chars,
@@ -91,6 +96,7 @@ impl Generator {
     fn create(
         searcher: &Searcher,
         query: &dyn Query,
+        highlighted: &[Term],
         field: Field,
         slot: usize,
         max_chars: usize,
@@ -101,6 +107,7 @@ impl Generator {
                 terms.insert(term);
             }
         });
+        terms.extend(highlighted.iter().filter(|term| term.field() == field));
         let mut weighted: BTreeMap<String, Score> = BTreeMap::new();
         for term in terms {
             let value = term.value();
