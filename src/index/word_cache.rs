@@ -167,12 +167,8 @@ impl<'t> Words<'t> {
         Words { text, at: 0 }
     }
 
-    /// Whether the character at byte `at` is alphanumeric, and its length.
+    /// Whether the character at byte `at` (not ASCII) is alphanumeric, and its length.
     fn alphanumeric_at(&self, at: usize) -> (bool, usize) {
-        let byte = self.text.as_bytes()[at];
-        if byte.is_ascii() {
-            return (byte.is_ascii_alphanumeric(), 1);
-        }
         let c = self.text[at..]
             .chars()
             .next()
@@ -207,19 +203,36 @@ impl Iterator for Words<'_> {
     type Item = Range<usize>;
 
     fn next(&mut self) -> Option<Range<usize>> {
-        let len = self.text.len();
-        while self.at < len {
+        let bytes = self.text.as_bytes();
+        let len = bytes.len();
+        // Runs of ASCII are stepped over byte by byte; other characters are decoded.
+        loop {
+            while self.at < len
+                && bytes[self.at].is_ascii()
+                && !bytes[self.at].is_ascii_alphanumeric()
+            {
+                self.at += 1;
+            }
+            if self.at >= len {
+                return None;
+            }
+            if bytes[self.at].is_ascii() {
+                break;
+            }
             let (word, width) = self.alphanumeric_at(self.at);
             if word {
                 break;
             }
             self.at += width;
         }
-        if self.at >= len {
-            return None;
-        }
         let start = self.at;
-        while self.at < len {
+        loop {
+            while self.at < len && bytes[self.at].is_ascii_alphanumeric() {
+                self.at += 1;
+            }
+            if self.at >= len || bytes[self.at].is_ascii() {
+                break;
+            }
             let (word, width) = self.alphanumeric_at(self.at);
             if !word {
                 break;
