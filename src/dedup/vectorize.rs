@@ -77,38 +77,52 @@ impl Vectorizer {
 
     /// The article's weighted term counts: a title word counts `title_weight`, a name in the
     /// text (capitalized inside a sentence) `name_weight`, any other word 1.
-    pub(crate) fn counts(
+    pub(crate) fn counts(&mut self, article: &ClusterInput<'_>, new: NewTerms<'_>) -> TermCounts {
+        let fields = [(article.title, true), (article.text, false)];
+        self.field_counts(&fields, article.lang, new)
+    }
+
+    /// The weighted counts of the title's words alone (what [`Vectorizer::counts`] gives them).
+    pub(crate) fn title_counts(
         &mut self,
         article: &ClusterInput<'_>,
+        new: NewTerms<'_>,
+    ) -> TermCounts {
+        self.field_counts(&[(article.title, true)], article.lang, new)
+    }
+
+    /// Weighted counts over `fields`, each a text and whether it is the title.
+    fn field_counts(
+        &mut self,
+        fields: &[(Option<&str>, bool)],
+        lang: Option<&str>,
         mut new: NewTerms<'_>,
     ) -> TermCounts {
         let mut tf: IdMap<u32, f32> = IdMap::default();
         // Headlines are often title-cased, so names are only told apart in the text.
-        let fields = [(article.title, true), (article.text, false)];
-        for (field, is_title) in fields {
+        for &(field, is_title) in fields {
             let Some(field) = field else { continue };
             let (vocabulary, terms, free) = (&mut self.vocabulary, &mut self.terms, &mut self.free);
             let (title_weight, name_weight) = (self.title_weight, self.name_weight);
-            self.tokenizer
-                .for_each_term(field, article.lang, |term, name| {
-                    let weight = match (is_title, name) {
-                        (true, _) => title_weight,
-                        (false, true) => name_weight,
-                        (false, false) => 1.0,
-                    };
-                    let hash = term_hash(&term);
-                    let id = match vocabulary.get(&hash) {
-                        Some(&id) => id,
-                        None => match &mut new {
-                            NewTerms::Intern => intern(vocabulary, terms, free, hash),
-                            NewTerms::Scratch(scratch) => {
-                                let next = u32::MAX - u32::try_from(scratch.len()).unwrap_or(0);
-                                *scratch.entry(hash).or_insert(next)
-                            }
-                        },
-                    };
-                    *tf.entry(id).or_default() += weight;
-                });
+            self.tokenizer.for_each_term(field, lang, |term, name| {
+                let weight = match (is_title, name) {
+                    (true, _) => title_weight,
+                    (false, true) => name_weight,
+                    (false, false) => 1.0,
+                };
+                let hash = term_hash(&term);
+                let id = match vocabulary.get(&hash) {
+                    Some(&id) => id,
+                    None => match &mut new {
+                        NewTerms::Intern => intern(vocabulary, terms, free, hash),
+                        NewTerms::Scratch(scratch) => {
+                            let next = u32::MAX - u32::try_from(scratch.len()).unwrap_or(0);
+                            *scratch.entry(hash).or_insert(next)
+                        }
+                    },
+                };
+                *tf.entry(id).or_default() += weight;
+            });
         }
         let mut counts: TermCounts = tf.into_iter().collect();
         counts.sort_unstable_by_key(|&(id, _)| id);
@@ -218,6 +232,11 @@ pub(crate) type IdMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<IdHash
 
 /// Cosine of two unit vectors sorted by term id.
 pub(crate) fn cosine(a: &[(u32, f32)], b: &[(u32, f32)]) -> f32 {
+    dot(a, b).clamp(0.0, 1.0)
+}
+
+/// Dot product of two vectors sorted by term id.
+pub(crate) fn dot(a: &[(u32, f32)], b: &[(u32, f32)]) -> f32 {
     let (mut i, mut j, mut dot) = (0, 0, 0.0f32);
     while i < a.len() && j < b.len() {
         match a[i].0.cmp(&b[j].0) {
@@ -230,7 +249,7 @@ pub(crate) fn cosine(a: &[(u32, f32)], b: &[(u32, f32)]) -> f32 {
             }
         }
     }
-    dot.clamp(0.0, 1.0)
+    dot
 }
 
 #[cfg(test)]
