@@ -140,11 +140,11 @@ impl Builder<'_> {
                     .chain(bodies())
                     .chain([(f.source, 1.0), (f.summary, 1.0)])
                     .collect(),
-            )?,
-            Field::Title => analyzed(titles().collect())?,
-            Field::Body => analyzed(bodies().collect())?,
-            Field::Source => analyzed(vec![(f.source, 1.0)])?,
-            Field::Author => analyzed(vec![(f.authors, 1.0)])?,
+            ),
+            Field::Title => analyzed(titles().collect()),
+            Field::Body => analyzed(bodies().collect()),
+            Field::Source => analyzed(vec![(f.source, 1.0)]),
+            Field::Author => analyzed(vec![(f.authors, 1.0)]),
             Field::Lang => exact(f.lang, text.trim().to_lowercase()),
             Field::Tag => exact(f.tag, text.trim().to_lowercase()),
             Field::Feed => exact(f.feed, text.trim().to_owned()),
@@ -171,7 +171,7 @@ impl Builder<'_> {
     /// (a word is looked for in every language's fields and most hold it in none). When `text`
     /// is in no document at all, the only clause is [`EmptyQuery`], which [`one_of`] drops
     /// beside any other.
-    fn analyzed(&self, targets: &[(IndexField, f32)], text: &str) -> Result<Clauses, QueryError> {
+    fn analyzed(&self, targets: &[(IndexField, f32)], text: &str) -> Clauses {
         let mut clauses: Clauses = Vec::new();
         let mut in_no_document = false;
         let mut analyses: Vec<(usize, Vec<(usize, String)>)> = Vec::new();
@@ -195,7 +195,7 @@ impl Builder<'_> {
             if terms.is_empty() {
                 continue;
             }
-            if !self.all_held(&terms)? {
+            if !self.all_held(&terms) {
                 in_no_document = true;
                 let terms = terms.into_iter().map(|(_, term)| term);
                 self.unmatched.borrow_mut().extend(terms);
@@ -221,21 +221,15 @@ impl Builder<'_> {
         if clauses.is_empty() && in_no_document {
             clauses.push((Occur::Should, Box::new(EmptyQuery)));
         }
-        Ok(clauses)
+        clauses
     }
 
-    /// Whether some document holds each of `terms`.
-    fn all_held(&self, terms: &[(usize, Term)]) -> Result<bool, QueryError> {
-        for (_, term) in terms {
-            let held = self.searcher.doc_freq(term).map_err(|e| QueryError {
-                message: format!("the index could not be read: {e}"),
-                at: 0,
-            })?;
-            if held == 0 {
-                return Ok(false);
-            }
-        }
-        Ok(true)
+    /// Whether some document holds each of `terms`. A term whose statistics cannot be read
+    /// counts as held: the search reading it then reports the index's error, not the query's.
+    fn all_held(&self, terms: &[(usize, Term)]) -> bool {
+        terms
+            .iter()
+            .all(|(_, term)| !matches!(self.searcher.doc_freq(term), Ok(0)))
     }
 }
 
