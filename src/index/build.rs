@@ -27,15 +27,15 @@ const TITLE_BOOST: f32 = 2.0;
 /// Builds tantivy queries for one index.
 pub(super) struct Builder<'a> {
     /// Terms no document holds are left out of the query (see [`Builder::analyzed`]).
-    pub searcher: &'a Searcher,
-    pub fields: &'a Fields,
+    searcher: &'a Searcher,
+    fields: &'a Fields,
     /// The title/body pairs that hold documents: words are looked for there only (an empty
     /// field cannot match, and each one costs a term lookup per segment).
-    pub pairs: Vec<TextPair>,
+    pairs: Vec<TextPair>,
     /// Set when a word made several tokens somewhere, and so a phrase.
-    pub phrases: Cell<bool>,
+    phrases: Cell<bool>,
     /// The terms of phrases left out because a field holds some of their words but not all.
-    pub unmatched: RefCell<Vec<Term>>,
+    unmatched: RefCell<Vec<Term>>,
 }
 
 /// A query, and whether it ranks by words alone (see [`Built::words_only`]).
@@ -51,7 +51,17 @@ pub(super) struct Built {
     pub highlighted: Vec<Term>,
 }
 
-impl Builder<'_> {
+impl<'a> Builder<'a> {
+    pub fn new(searcher: &'a Searcher, fields: &'a Fields, pairs: Vec<TextPair>) -> Builder<'a> {
+        Builder {
+            searcher,
+            fields,
+            pairs,
+            phrases: Cell::new(false),
+            unmatched: RefCell::default(),
+        }
+    }
+
     /// The query for `node`. A query made only of words no field can hold (punctuation) is
     /// an error: it would otherwise silently match nothing.
     pub fn build(&self, node: &Node) -> Result<Built, QueryError> {

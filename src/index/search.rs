@@ -2,7 +2,6 @@
 //! → [`SearchResults`]: ranked hits with highlighted title and snippet, one per story by
 //! default, facet counts, and a cursor to the next page.
 
-use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -148,16 +147,6 @@ impl Cursor {
 }
 
 impl SearchRequest {
-    /// Whether a filter parameter (outlet, language, feed, tag, dates) narrows the search.
-    fn is_filtered(&self) -> bool {
-        !(self.sources.is_empty()
-            && self.langs.is_empty()
-            && self.feeds.is_empty()
-            && self.tags.is_empty())
-            || self.since.is_some()
-            || self.until.is_some()
-    }
-
     /// How deep in the results its page ends: hits (or stories) before it, plus its size. A
     /// cursor this server did not give counts as the first page (the search rejects it).
     pub fn depth(&self) -> usize {
@@ -192,13 +181,8 @@ impl SearchIndex {
             },
         };
         let node = parse(&request.query).map_err(query_error)?;
-        let builder = Builder {
-            searcher: &searcher,
-            fields: &self.fields,
-            pairs: self.pairs_to_search(&searcher, &request.langs),
-            phrases: Cell::new(false),
-            unmatched: RefCell::default(),
-        };
+        let pairs = self.pairs_to_search(&searcher, &request.langs);
+        let builder = Builder::new(&searcher, &self.fields, pairs);
         let Built {
             query: matching,
             words_only,
@@ -206,12 +190,12 @@ impl SearchIndex {
         } = builder.build(&node).map_err(query_error)?;
         // Articles added since the cursor's first page are left out; none were on a first page.
         let snapshot = (cursor.max_id < newest).then_some(cursor.max_id);
-        let query = self.with_filters(matching.box_clone(), request, snapshot);
+        let filtered = self.with_filters(&*matching, request, snapshot);
         // Ranked by block-max WAND, which skips documents: counted in a pass of its own.
         let pruned = words_only
-            && !request.is_filtered()
-            && snapshot.is_none()
+            && filtered.is_none()
             && (request.sort, request.recency) == (Sort::Relevance, false);
+        let query = filtered.unwrap_or_else(|| matching.box_clone());
 
         let wanted = match request.collapse {
             Collapse::None => cursor.offset + request.limit + 1,
@@ -350,17 +334,17 @@ impl SearchIndex {
         }
     }
 
-    /// `query` restricted by the request's filters and to articles up to `snapshot` (an id).
-    /// Unrestricted, it is `query` itself: a union of words at the top is what block-max WAND
-    /// applies to.
+    /// `query` restricted by the request's filters and to articles up to `snapshot` (an id);
+    /// `None` when nothing restricts it (then `query` itself is searched: a union of words at
+    /// the top is what block-max WAND applies to).
     fn with_filters(
         &self,
-        query: Box<dyn Query>,
+        query: &dyn Query,
         request: &SearchRequest,
         snapshot: Option<i64>,
-    ) -> Box<dyn Query> {
+    ) -> Option<Box<dyn Query>> {
         let f = &self.fields;
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, query)];
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, query.box_clone())];
         let any_of = |field: Field, values: &[String], normalize: fn(&str) -> String| {
             let terms: Vec<(Occur, Box<dyn Query>)> = values
                 .iter()
@@ -400,10 +384,7 @@ impl SearchIndex {
             );
             clauses.push((Occur::Must, filter(Box::new(snapshot))));
         }
-        if clauses.len() == 1 {
-            return clauses.pop().expect("the query").1;
-        }
-        Box::new(BooleanQuery::new(clauses))
+        (clauses.len() > 1).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
     }
 
     /// The first `wanted` matches in the request's order, with their scores (0 when sorted by
