@@ -593,3 +593,69 @@ fn full_articles_blend_in_their_titles_and_teasers_do_not() {
         }
     }
 }
+
+/// Two reports each of one flood from two angles: every report is close to its own angle and
+/// too far from the other's to join it, until a fifth tells both.
+const FLOOD: [(&str, &str); 5] = [
+    (
+        "River Arno floods Pisa as rain continues",
+        "The Arno burst its banks in Pisa after days of rain; rescuers evacuated riverside streets \
+         and the mayor closed schools.",
+    ),
+    (
+        "Pisa floods: Arno bursts its banks after rain",
+        "After days of rain the Arno burst its banks in Pisa, rescuers evacuated riverside streets \
+         and schools closed.",
+    ),
+    (
+        "Tuscany counts flood damage as Arno recedes in Pisa",
+        "Farmers near Pisa counted ruined crops and drowned livestock as the Arno receded; the \
+         region asked Rome for emergency funds.",
+    ),
+    (
+        "Arno recedes, Tuscany asks Rome for flood funds",
+        "As the Arno receded near Pisa the region asked Rome for emergency funds, with farmers \
+         counting ruined crops and drowned livestock.",
+    ),
+    (
+        "Pisa floods: Arno bursts its banks, Tuscany asks Rome for funds",
+        "The Arno burst its banks in Pisa after days of rain and rescuers evacuated riverside \
+         streets; farmers counted ruined crops and the region asked Rome for emergency funds.",
+    ),
+];
+
+#[test]
+fn a_report_bridging_two_close_big_stories_folds_the_younger_into_the_older() {
+    let config = |merge_threshold: f32| ClusterConfig {
+        threshold: 0.4,
+        merge_articles: 2,
+        merge_threshold,
+        ..ClusterConfig::default()
+    };
+    for merges in [false, true] {
+        let mut clusterer = StoryClusterer::new(config(if merges { 0.2 } else { 2.0 }));
+        background(&mut clusterer, 0);
+        let placed: Vec<Assignment> = FLOOD
+            .iter()
+            .map(|&(title, text)| clusterer.add(article(title, text, 1)))
+            .collect();
+        let (older, younger) = (placed[0].story, placed[2].story);
+        assert_eq!(placed[1].story, older, "{placed:?}");
+        assert!(!placed[2].joined, "{placed:?}");
+        assert_eq!(placed[3].story, younger, "{placed:?}");
+        assert!(placed[..4].iter().all(|a| a.merged.is_none()), "{placed:?}");
+        if merges {
+            // The fifth report could join either story: the two are folded together, into the
+            // older, which the report now belongs to.
+            assert_eq!(placed[4].story, older, "{placed:?}");
+            assert_eq!(placed[4].merged, Some(younger), "{placed:?}");
+            assert!(clusterer.story(younger).is_none());
+            assert_eq!(clusterer.story(older).unwrap().articles, 5);
+            assert_eq!(clusterer.live_stories(), 4 + 1);
+            assert_index_consistent(&clusterer);
+        } else {
+            assert_eq!(placed[4].merged, None, "{placed:?}");
+            assert_eq!(clusterer.live_stories(), 4 + 2);
+        }
+    }
+}
