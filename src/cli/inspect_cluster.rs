@@ -2,6 +2,9 @@
 //! articles (JSON lines, in stream order) and prints `{"id","cluster"}` per line — the shape
 //! `score_clusters.py` reads. As in the daemon, a near-copy of an earlier article is not
 //! clustered on its own: it is that article's (another source of it), so it gets its story.
+//! Lines are printed at the end of the stream, each with its article's final story: when the
+//! clusterer folds one story into another, the folded story's articles follow, as the daemon
+//! moves them in its store.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
@@ -13,7 +16,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::dedup::{
-    ClusterConfig, ClusterInput, CopyConfig, CopyDetector, StoryClusterer, StoryId,
+    ClusterConfig, ClusterInput, CopyConfig, CopyDetector, Folds, StoryClusterer, StoryId,
 };
 
 /// One input article (here and in `inspect similarity`); every field but `id` may be null or
@@ -49,8 +52,8 @@ fn parse_published(published: &str) -> Option<DateTime<Utc>> {
 }
 
 #[derive(Debug, Serialize)]
-struct ClusterLine<'a> {
-    id: &'a serde_json::Value,
+struct ClusterLine {
+    id: serde_json::Value,
     cluster: StoryId,
 }
 
@@ -67,7 +70,8 @@ pub(super) fn cluster(input: Option<&Path>) -> anyhow::Result<ExitCode> {
     let mut copies = CopyDetector::new(CopyConfig::default());
     // The story of each article the copy detector holds, by its line number.
     let mut stories: HashMap<i64, StoryId> = HashMap::new();
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut folds = Folds::default();
+    let mut lines = Vec::new();
     for (number, line) in reader.lines().enumerate() {
         let line = line.context("cannot read the input")?;
         if line.trim().is_empty() {
@@ -84,7 +88,11 @@ pub(super) fn cluster(input: Option<&Path>) -> anyhow::Result<ExitCode> {
         let story = match copy_of {
             Some(story) => story,
             None => {
-                let story = clusterer.add(input).story;
+                let assignment = clusterer.add(input);
+                let story = assignment.story;
+                if let Some(folded) = assignment.merged {
+                    folds.record(folded, story);
+                }
                 if let Some(signature) = signature {
                     let key = i64::try_from(number).unwrap_or(i64::MAX);
                     copies.insert(key, signature, input.published);
@@ -93,11 +101,15 @@ pub(super) fn cluster(input: Option<&Path>) -> anyhow::Result<ExitCode> {
                 story
             }
         };
-        let record = ClusterLine {
-            id: &article.id,
+        lines.push(ClusterLine {
+            id: article.id,
             cluster: story,
-        };
-        writeln!(out, "{}", serde_json::to_string(&record)?)?;
+        });
+    }
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for mut line in lines {
+        line.cluster = folds.resolve(line.cluster);
+        writeln!(out, "{}", serde_json::to_string(&line)?)?;
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)

@@ -240,7 +240,8 @@ fn site_rules(
         .collect()
 }
 
-/// Checks `[dedup]`: a window of at least an hour, thresholds in (0, 1].
+/// Checks `[dedup]`: a window of at least an hour, thresholds in (0, 1], stories of at least
+/// one article to fold.
 fn dedup_config(
     raw: raw::RawDedup,
     window_at: std::ops::Range<usize>,
@@ -269,6 +270,19 @@ fn dedup_config(
     }
     if let Some(t) = raw.story_threshold_long {
         dedup.stories.long_threshold = fraction(t, "story_threshold_long")?;
+    }
+    if let Some(t) = raw.story_merge_threshold {
+        dedup.stories.merge_threshold = fraction(t, "story_merge_threshold")?;
+    }
+    if let Some(n) = raw.story_merge_articles {
+        if *n.get_ref() == 0 {
+            return Err(invalid(
+                n.span(),
+                "story_merge_articles",
+                "must be at least 1".into(),
+            ));
+        }
+        dedup.stories.merge_articles = *n.get_ref();
     }
     if let Some(t) = raw.copy_threshold {
         dedup.copies.threshold = fraction(t, "copy_threshold")?;
@@ -696,5 +710,24 @@ mod tests {
         let path = write(dir.path(), "newsd.toml", "log_format = \"yaml\"\n");
         let err = Config::load_without_env(&path).unwrap_err().to_string();
         assert!(err.contains("key `log_format`"), "{err}");
+    }
+
+    #[test]
+    fn story_folding_is_read_and_checked_at_its_key() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "feeds.toml", "");
+        let toml = "[dedup]\nstory_merge_threshold = 0.5\nstory_merge_articles = 4\n";
+        let path = write(dir.path(), "newsd.toml", toml);
+        let stories = Config::load_without_env(&path).unwrap().dedup.stories;
+        assert_eq!((stories.merge_threshold, stories.merge_articles), (0.5, 4));
+        for (bad, key) in [
+            ("story_merge_threshold = 1.5", "story_merge_threshold"),
+            ("story_merge_articles = 0", "story_merge_articles"),
+        ] {
+            let path = write(dir.path(), "newsd.toml", &format!("[dedup]\n{bad}\n"));
+            let err = Config::load_without_env(&path).unwrap_err().to_string();
+            assert!(err.contains("newsd.toml:2:"), "{err}");
+            assert!(err.contains(&format!("key `{key}`")), "{err}");
+        }
     }
 }

@@ -87,6 +87,8 @@ pub(crate) struct RawDedup {
     pub window: Option<Duration>,
     pub story_threshold: Option<Spanned<f32>>,
     pub story_threshold_long: Option<Spanned<f32>>,
+    pub story_merge_threshold: Option<Spanned<f32>>,
+    pub story_merge_articles: Option<Spanned<u32>>,
     pub copy_threshold: Option<Spanned<f32>>,
 }
 

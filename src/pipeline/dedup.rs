@@ -17,7 +17,9 @@ use tracing::{debug, info};
 use super::ingest::Extracted;
 use super::{PipelineError, Report, StageTimes};
 use crate::config::DedupConfig;
-use crate::dedup::{ClusterInput, CopyDetector, Signature, StoryClusterer, StoryId, fingerprint};
+use crate::dedup::{
+    Assignment, ClusterInput, CopyDetector, Folds, Signature, StoryClusterer, StoryId, fingerprint,
+};
 use crate::model::Article;
 use crate::store::{Placement, Recognised, Store, StoreError, Stored};
 
@@ -31,6 +33,9 @@ pub(super) struct Dedup {
     stories: StoryClusterer,
     /// Time spent in copy detection and clustering since the store task last took it.
     busy: Duration,
+    /// Articles that moved to another story (their story was folded into it) since the store
+    /// task last took them, as stored now: the index must load them again.
+    moved: Vec<Article>,
 }
 
 /// What became of one extracted article.
@@ -58,6 +63,7 @@ impl Dedup {
             copies: CopyDetector::new(config.copies.clone()),
             stories: StoryClusterer::new(config.stories.clone()),
             busy: Duration::ZERO,
+            moved: Vec::new(),
         };
         dedup
             .stories
@@ -67,22 +73,26 @@ impl Dedup {
         };
         let articles = store.window_articles(newest - config.stories.window)?;
         let mut placed = 0;
+        // Stories folded while placing: articles read before were stored in them.
+        let mut folds = Folds::default();
         for article in &articles {
             let input = cluster_input(article);
             match article.story_id {
-                Some(story) => dedup.stories.restore(story.unsigned_abs(), input),
+                Some(story) => dedup
+                    .stories
+                    .restore(folds.resolve(story.unsigned_abs()), input),
                 None => {
                     let assignment = dedup.stories.add(input);
-                    let placement = Placement {
-                        story: story_key(assignment.story),
-                        score: assignment.score,
-                        joined: assignment.joined,
-                    };
                     store.place_article(
                         article,
-                        placement,
+                        placement(&assignment),
                         fingerprint(&article.text).as_deref(),
                     )?;
+                    // The moved articles are marked for the index's catch-up.
+                    dedup.fold(store, &assignment)?;
+                    if let Some(from) = assignment.merged {
+                        folds.record(from, assignment.story);
+                    }
                     placed += 1;
                 }
             }
@@ -186,26 +196,48 @@ impl Dedup {
         let start = Instant::now();
         let assignment = self.stories.add(cluster_input(article));
         self.busy += start.elapsed();
-        let placement = Placement {
-            story: story_key(assignment.story),
-            score: assignment.score,
-            joined: assignment.joined,
-        };
-        Ok(
-            match store.store_article(article, print, Some(placement))? {
-                Stored::New(id) => {
-                    if let Some(signature) = signature {
-                        let start = Instant::now();
-                        self.copies.insert(id, signature, Some(article.seen_at()));
-                        self.busy += start.elapsed();
-                    }
-                    article.id = id;
-                    article.story_id = Some(placement.story);
-                    Outcome::New(id)
+        let placement = placement(&assignment);
+        let stored = store.store_article(article, print, Some(placement))?;
+        let moved = self.fold(store, &assignment)?;
+        self.moved.extend(moved);
+        Ok(match stored {
+            Stored::New(id) => {
+                if let Some(signature) = signature {
+                    let start = Instant::now();
+                    self.copies.insert(id, signature, Some(article.seen_at()));
+                    self.busy += start.elapsed();
                 }
-                Stored::Duplicate(_) | Stored::AlreadyDone => Outcome::Nothing,
-            },
-        )
+                article.id = id;
+                article.story_id = Some(placement.story);
+                Outcome::New(id)
+            }
+            Stored::Duplicate(_) | Stored::AlreadyDone => Outcome::Nothing,
+        })
+    }
+
+    /// Moves the stored articles of the story `assignment` folded (if any) to the story it
+    /// kept. Returns them, as stored now.
+    fn fold(&self, store: &Store, assignment: &Assignment) -> Result<Vec<Article>, StoreError> {
+        let Some(from) = assignment.merged else {
+            return Ok(Vec::new());
+        };
+        let moved = store.fold_story(story_key(from), story_key(assignment.story))?;
+        info!(
+            from,
+            into = assignment.story,
+            articles = moved.len(),
+            "story folded into another"
+        );
+        Ok(moved)
+    }
+}
+
+/// Where the deduplicator put an article, for the store.
+fn placement(assignment: &Assignment) -> Placement {
+    Placement {
+        story: story_key(assignment.story),
+        score: assignment.score,
+        joined: assignment.joined,
     }
 }
 
@@ -228,7 +260,7 @@ fn story_key(story: StoryId) -> i64 {
 const STORE_BATCH: usize = 64;
 
 /// What one decided article brings: its outcome and what the index must (re)load.
-type Decided = (Outcome, Option<Article>);
+type Decided = (Outcome, Vec<Article>);
 
 /// Decides and stores each extracted article, and passes what the index must (re)load on.
 pub(super) async fn store_stage(
@@ -274,12 +306,14 @@ pub(super) async fn store_stage(
         metrics
             .stories_open
             .set(dedup.stories.live_stories() as i64);
+        // In decision order: an article moved to another story after it was stored goes to
+        // the index again, after its first version.
         for (outcome, reload) in decided {
             count(&report, outcome);
-            if let Some(article) = reload
-                && to_index.send(article).await.is_err()
-            {
-                return Ok(());
+            for article in reload {
+                if to_index.send(article).await.is_err() {
+                    return Ok(());
+                }
             }
         }
         if let Some(err) = failed {
@@ -303,13 +337,17 @@ fn decide(dedup: &mut Dedup, store: &Store, next: Extracted) -> Result<Decided, 
     };
     log(outcome, article.as_deref());
     // A new article goes to the index as it is; an edited or copied one is read back with its
-    // new text or copies.
-    let id = match outcome {
-        Outcome::New(_) => return Ok((outcome, article.map(|a| *a))),
-        Outcome::Edited { of: id } | Outcome::Copy { of: id, .. } => id,
-        Outcome::Nothing => return Ok((outcome, None)),
+    // new text or copies; the articles its story took in, as moved.
+    let mut reload = match outcome {
+        Outcome::New(_) => article.map(|a| vec![*a]).unwrap_or_default(),
+        Outcome::Edited { of: id } | Outcome::Copy { of: id, .. } => store
+            .article(id)?
+            .map(|(article, _)| vec![article])
+            .unwrap_or_default(),
+        Outcome::Nothing => Vec::new(),
     };
-    Ok((outcome, store.article(id)?.map(|(article, _)| article)))
+    reload.append(&mut dedup.moved);
+    Ok((outcome, reload))
 }
 
 /// Counts an outcome in the run's report and the metrics.

@@ -53,9 +53,13 @@ impl Bench {
     /// A store that has seen some unrelated news, as any running install has: the story
     /// clusterer's word statistics need a background.
     fn new() -> Bench {
+        Bench::with_config(&DedupConfig::default())
+    }
+
+    fn with_config(config: &DedupConfig) -> Bench {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("db.sqlite")).unwrap();
-        let dedup = Dedup::restore(&store, &DedupConfig::default()).unwrap();
+        let dedup = Dedup::restore(&store, config).unwrap();
         let mut bench = Bench {
             _dir: dir,
             store,
@@ -196,4 +200,102 @@ fn an_outlets_new_version_is_an_edit_and_its_follow_up_a_new_article() {
     assert_eq!(second.story_id, article.story_id);
     assert!(placed.joined);
     assert_eq!(bench.store.article_count().unwrap(), 8);
+}
+
+/// One strike told from two angles (the trains, the pay talks) by two outlets each, then a
+/// report that tells both.
+const STRIKE: [(&str, &str, &str); 5] = [
+    (
+        "Lisbon Post",
+        "Lisbon metro strike halts trains at rush hour",
+        "Metro workers in Lisbon walked out at dawn, halting trains on all four lines and \
+         leaving commuters queuing for buses.",
+    ),
+    (
+        "Tagus Times",
+        "Lisbon commuters queue for buses as metro strike halts trains",
+        "Commuters queued for buses across Lisbon after metro workers walked out at dawn and \
+         trains stopped on all four lines.",
+    ),
+    (
+        "Iberia Daily",
+        "Metro union demands pay rise, Lisbon council offers talks",
+        "The drivers' union demanded a nine percent pay rise and the city council offered talks \
+         with the transport ministry next week.",
+    ),
+    (
+        "Atlantic Wire",
+        "Lisbon council offers talks as union seeks nine percent pay rise",
+        "The city council offered talks next week with the transport ministry, as the drivers' \
+         union sought a nine percent pay rise.",
+    ),
+    (
+        "Porto Herald",
+        "Lisbon metro strike halts trains; union demands pay rise",
+        "Metro workers in Lisbon walked out at dawn, halting trains on all four lines; the \
+         drivers' union demanded a nine percent pay rise and the council offered talks.",
+    ),
+];
+
+#[test]
+fn a_report_telling_two_big_stories_folds_them_in_the_store_and_after_a_restart() {
+    let mut config = DedupConfig::default();
+    config.stories.threshold = 0.4;
+    config.stories.merge_articles = 2;
+    config.stories.merge_threshold = 0.2;
+    let mut bench = Bench::with_config(&config);
+    let mut placed = Vec::new();
+    for (n, (source, title, text)) in STRIKE.iter().enumerate() {
+        let url = format!("https://{}.example/strike-{n}", source.replace(' ', ""));
+        let Outcome::New(id) = bench.ingest(source, &url, title, text) else {
+            panic!("report {n} is a new article");
+        };
+        let story = bench
+            .store
+            .article(id)
+            .unwrap()
+            .unwrap()
+            .1
+            .story_id
+            .unwrap();
+        // What the store stage hands to the index again with the article.
+        let moved = std::mem::take(&mut bench.dedup.moved);
+        placed.push((id, story, moved));
+    }
+    let (older, younger) = (placed[0].1, placed[2].1);
+    assert_ne!(older, younger, "the second angle starts its own story");
+    assert_eq!([placed[1].1, placed[3].1], [older, younger]);
+    assert!(placed[..4].iter().all(|p| p.2.is_empty()), "{placed:?}");
+
+    // The fifth report could join either story: the younger is folded into the older, and its
+    // articles move there, in the store and (handed on again) in the index.
+    assert_eq!(placed[4].1, older);
+    let moved: Vec<(i64, Option<i64>)> = placed[4].2.iter().map(|a| (a.id, a.story_id)).collect();
+    assert_eq!(
+        moved,
+        [(placed[2].0, Some(older)), (placed[3].0, Some(older))]
+    );
+    for (id, _, _) in &placed {
+        let (article, why) = bench.store.article(*id).unwrap().unwrap();
+        assert_eq!(article.story_id, Some(older));
+        let first = if [placed[2].0, placed[3].0].contains(id) {
+            Some(younger)
+        } else {
+            None
+        };
+        assert_eq!(why.folded_from, first, "article {id}");
+    }
+    // The folded story's id leads to the story that took its articles, and is not given again.
+    let (story, articles) = bench.store.story(younger).unwrap().unwrap();
+    assert_eq!(
+        (story.id, story.article_count, articles.len()),
+        (older, 5, 5)
+    );
+    assert_eq!(bench.store.max_story_id().unwrap(), younger.max(older));
+
+    // After a restart the window holds one story of five.
+    let live = bench.dedup.stories.live_stories();
+    assert_eq!(live, 6 + 1, "the background's stories and the strike");
+    let restored = Dedup::restore(&bench.store, &config).unwrap();
+    assert_eq!(restored.stories.live_stories(), live);
 }

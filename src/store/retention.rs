@@ -60,11 +60,16 @@ impl Store {
         )?;
         let mut emptied = 0;
         for story in stories {
-            emptied += tx.execute(
+            let deleted = tx.execute(
                 "DELETE FROM stories WHERE id = ?1
                  AND NOT EXISTS (SELECT 1 FROM articles WHERE story_id = ?1)",
                 [story],
             )?;
+            if deleted > 0 {
+                // The stories folded into it lead nowhere now.
+                tx.execute("DELETE FROM stories WHERE merged_into = ?1", [story])?;
+            }
+            emptied += deleted;
             tx.execute(
                 "UPDATE stories SET articles = (SELECT count(*) FROM articles WHERE story_id = ?1)
                  WHERE id = ?1",

@@ -111,6 +111,15 @@ CREATE TABLE article_sources (
 CREATE INDEX article_sources_article ON article_sources (article_id);
 CREATE INDEX article_sources_canonical ON article_sources (canonical_url);
 "#,
+    r#"
+-- Stories folded into another when the clusterer found them one event: `merged_into` is the
+-- story that took the articles. The row stays, so that its id is never given again and a link
+-- to it leads on. `story_folded_from`: the story an article first joined, when that story was
+-- folded since (its `story_score` is with that story).
+ALTER TABLE stories ADD COLUMN merged_into INTEGER;
+ALTER TABLE articles ADD COLUMN story_folded_from INTEGER;
+CREATE INDEX stories_merged_into ON stories (merged_into);
+"#,
 ];
 
 /// Brings the database to the latest schema version.

@@ -48,6 +48,9 @@ pub struct Placed {
     pub score: Option<f32>,
     /// The story's first article, the one the headline comes from.
     pub story_first_article: Option<i64>,
+    /// The story the article joined first, when that story was folded into `story_id` since
+    /// (an article showed the two to be one event); `score` is with that story.
+    pub folded_from: Option<i64>,
     pub updated_at: Option<DateTime<Utc>>,
 }
 
@@ -250,6 +253,42 @@ impl Store {
         Ok(from_text(newest))
     }
 
+    /// Folds story `from` into story `into` (the clusterer found them one event): `from`'s
+    /// articles move to `into`, to be indexed again with it, and `into`'s first and last seen
+    /// and article count take them in. `from`'s row stays, leading to `into` (and so do the
+    /// rows folded into `from` before). Returns the moved articles, as stored now.
+    pub fn fold_story(&self, from: i64, into: i64) -> Result<Vec<Article>, StoreError> {
+        let moved = {
+            let mut conn = self.conn();
+            let tx = conn.savepoint()?;
+            let moved = {
+                let mut stmt = tx.prepare_cached(&format!(
+                    "UPDATE articles SET story_folded_from = coalesce(story_folded_from, story_id),
+                         story_id = ?2, indexed = 0
+                     WHERE story_id = ?1 RETURNING {ARTICLE_COLUMNS}"
+                ))?;
+                let rows = stmt.query_map(params![from, into], article_from_row)?;
+                rows.collect::<Result<Vec<_>, _>>()?
+            };
+            tx.execute_cached(
+                "UPDATE stories SET
+                     first_seen = min(first_seen, (SELECT first_seen FROM stories WHERE id = ?1)),
+                     last_seen = max(last_seen, (SELECT last_seen FROM stories WHERE id = ?1)),
+                     articles = (SELECT count(*) FROM articles WHERE story_id = ?2)
+                 WHERE id = ?2",
+                params![from, into],
+            )?;
+            tx.execute_cached(
+                "UPDATE stories SET merged_into = ?2, articles = 0
+                 WHERE id = ?1 OR merged_into = ?1",
+                params![from, into],
+            )?;
+            tx.commit()?;
+            moved
+        };
+        self.with_copies(moved)
+    }
+
     /// The largest story id ever given.
     pub fn max_story_id(&self) -> Result<i64, StoreError> {
         Ok(self
@@ -326,7 +365,8 @@ impl Store {
             conn.query_row_cached(
                 &format!(
                     "SELECT {ARTICLE_COLUMNS}, story_score, story_joined, updated_at,
-                         (SELECT first_article FROM stories WHERE stories.id = articles.story_id)
+                         (SELECT first_article FROM stories WHERE stories.id = articles.story_id),
+                         story_folded_from
                      FROM articles WHERE id = ?1"
                 ),
                 [id],
@@ -340,6 +380,7 @@ impl Store {
                         joined: r.get(n + 1)?,
                         updated_at: from_text(r.get(n + 2)?),
                         story_first_article: r.get(n + 3)?,
+                        folded_from: r.get(n + 4)?,
                     };
                     Ok((article, placed))
                 },
@@ -383,10 +424,18 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// One story and its articles (with their copies), oldest first.
+    /// One story and its articles (with their copies), oldest first. A story folded into
+    /// another is that one.
     pub fn story(&self, id: i64) -> Result<Option<(Story, Vec<Article>)>, StoreError> {
         let (story, articles) = {
             let conn = self.conn();
+            let into: Option<i64> = conn
+                .query_row_cached("SELECT merged_into FROM stories WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })
+                .optional()?
+                .flatten();
+            let id = into.unwrap_or(id);
             let story = conn
                 .query_row_cached(
                     "SELECT st.id, st.title, st.first_seen, st.last_seen, st.articles,

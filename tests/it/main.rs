@@ -8,6 +8,7 @@ mod extract;
 mod feeds_cli;
 mod feeds_opml;
 mod fetching;
+mod folds;
 mod hostile;
 mod ingest;
 mod ops;

@@ -67,6 +67,13 @@ impl Workspace {
     /// A workspace whose feeds file is `feeds_toml` and whose `[fetch]` section also holds
     /// `fetch_settings` (TOML lines such as `per_host_gap = "200ms"`).
     pub fn with_fetch_settings(feeds_toml: &str, fetch_settings: &str) -> Workspace {
+        Workspace::with_settings(feeds_toml, fetch_settings, "")
+    }
+
+    /// A workspace whose feeds file is `feeds_toml` and whose config holds `fetch_settings` in
+    /// its `[fetch]` section and then `tables` (whole TOML tables, such as `[dedup]` and its
+    /// keys).
+    pub fn with_settings(feeds_toml: &str, fetch_settings: &str, tables: &str) -> Workspace {
         // Defaults for the tests, unless `fetch_settings` sets the key. Every fixture feed and
         // page is on one host: without `per_host_gap = "0s"`, per-host politeness would space
         // the requests a second apart. That host is 127.0.0.1, which the SSRF guard refuses
@@ -98,7 +105,8 @@ impl Workspace {
              \n\
              [fetch]\n\
              {defaults}\
-             {fetch_settings}\n",
+             {fetch_settings}\n\
+             {tables}\n",
             data_dir.display()
         );
         std::fs::write(&config, newsd_toml).expect("write newsd.toml");
