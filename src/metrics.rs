@@ -80,6 +80,7 @@ pub struct Metrics {
     pub articles_edited: Counter,
     pub articles_pruned: Counter,
     pub stories_open: Gauge,
+    pub stories_folded: Counter,
     queue_depth: Family<QueueLabel, Gauge>,
     queue_capacity: Family<QueueLabel, Gauge>,
     /// The pipeline's channels, by name, sampled into the two gauges above on each scrape.
@@ -170,6 +171,12 @@ impl Metrics {
             "Stories in the clusterer's window (new articles may still join them)",
             stories_open.clone(),
         );
+        let stories_folded = Counter::default();
+        registry.register(
+            "stories_folded",
+            "Stories folded into another when an article showed them to be one event",
+            stories_folded.clone(),
+        );
         let queue_depth = Family::<QueueLabel, Gauge>::default();
         registry.register(
             "queue_depth",
@@ -205,6 +212,7 @@ impl Metrics {
             articles_edited,
             articles_pruned,
             stories_open,
+            stories_folded,
             queue_depth,
             queue_capacity,
             queues: Mutex::new(Vec::new()),

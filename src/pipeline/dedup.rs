@@ -222,6 +222,7 @@ impl Dedup {
             return Ok(Vec::new());
         };
         let moved = store.fold_story(story_key(from), story_key(assignment.story))?;
+        crate::metrics::global().stories_folded.inc();
         info!(
             from,
             into = assignment.story,

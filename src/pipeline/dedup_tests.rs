@@ -244,6 +244,8 @@ fn a_report_telling_two_big_stories_folds_them_in_the_store_and_after_a_restart(
     config.stories.merge_articles = 2;
     config.stories.merge_threshold = 0.2;
     let mut bench = Bench::with_config(&config);
+    let folds = || crate::metrics::global().stories_folded.get();
+    let folded_before = folds();
     let mut placed = Vec::new();
     for (n, (source, title, text)) in STRIKE.iter().enumerate() {
         let url = format!("https://{}.example/strike-{n}", source.replace(' ', ""));
@@ -270,6 +272,7 @@ fn a_report_telling_two_big_stories_folds_them_in_the_store_and_after_a_restart(
     // The fifth report could join either story: the younger is folded into the older, and its
     // articles move there, in the store and (handed on again) in the index.
     assert_eq!(placed[4].1, older);
+    assert!(folds() > folded_before, "counted in the metrics");
     let moved: Vec<(i64, Option<i64>)> = placed[4].2.iter().map(|a| (a.id, a.story_id)).collect();
     assert_eq!(
         moved,

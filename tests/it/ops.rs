@@ -168,6 +168,7 @@ fn metrics_count_fetches_ingested_articles_and_index_documents() {
         0.0
     );
     assert_eq!(scrape.expect("newsd_copies_merged_total", &[]), 0.0);
+    assert_eq!(scrape.expect("newsd_stories_folded_total", &[]), 0.0);
     assert_eq!(scrape.expect("newsd_articles_edited_total", &[]), 0.0);
     assert!(scrape.expect("newsd_stories_open", &[]) >= 1.0);
     for queue in ["items", "articles", "index"] {
