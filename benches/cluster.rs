@@ -10,10 +10,12 @@
 //! the measurement, reported as articles/s, alongside the fill in quarters so that the cost
 //! can be seen as the window grows. The allocator is jemalloc, as in the daemon.
 //!
-//! Usage: `cargo bench --bench cluster -- STREAM.jsonl --window N [--decisions OUT.jsonl]`;
-//! the decisions are `{"id","cluster","copy_of"}` lines (a copy gets the story of the article it
-//! copies, as in `newsd inspect cluster`), which `score_clusters.py` scores against the
-//! stream's own `cluster` field.
+//! Usage: `cargo bench --bench cluster -- STREAM.jsonl --window N [--decisions OUT.jsonl]
+//! [--merge-threshold T]`; the decisions are `{"id","cluster","copy_of"}` lines (a copy gets the
+//! story of the article it copies, as in `newsd inspect cluster`), each article's final story
+//! after folds, written at the end, which `score_clusters.py` scores against the stream's own
+//! `cluster` field. `--merge-threshold` sets `ClusterConfig::merge_threshold` (above 1: no
+//! folds), to compare.
 
 use std::alloc::{GlobalAlloc, Layout};
 use std::collections::HashMap;
@@ -24,7 +26,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use newsd::dedup::{
-    ClusterConfig, ClusterInput, CopyConfig, CopyDetector, StoryClusterer, StoryId,
+    ClusterConfig, ClusterInput, CopyConfig, CopyDetector, Folds, StoryClusterer, StoryId,
 };
 use serde::Deserialize;
 
@@ -81,12 +83,14 @@ struct Args {
     stream: String,
     window: usize,
     decisions: Option<String>,
+    merge_threshold: Option<f32>,
 }
 
 fn args() -> anyhow::Result<Args> {
     let mut stream = None;
     let mut window = None;
     let mut decisions = None;
+    let mut merge_threshold = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -94,6 +98,9 @@ fn args() -> anyhow::Result<Args> {
             "--bench" => {}
             "--window" => window = Some(args.next().context("--window N")?.parse()?),
             "--decisions" => decisions = Some(args.next().context("--decisions FILE")?),
+            "--merge-threshold" => {
+                merge_threshold = Some(args.next().context("--merge-threshold T")?.parse()?);
+            }
             _ => stream = Some(arg),
         }
     }
@@ -101,6 +108,7 @@ fn args() -> anyhow::Result<Args> {
         stream: stream.context("usage: cluster STREAM.jsonl --window N [--decisions OUT]")?,
         window: window.context("--window N: the articles that fill the window")?,
         decisions,
+        merge_threshold,
     })
 }
 
@@ -149,13 +157,21 @@ fn main() -> anyhow::Result<()> {
     let file = std::fs::File::open(&args.stream).with_context(|| args.stream.clone())?;
     let mut lines = BufReader::new(file).lines();
     let mut decisions = match &args.decisions {
-        Some(path) => Some(std::io::BufWriter::new(std::fs::File::create(path)?)),
+        Some(path) => Some((
+            std::io::BufWriter::new(std::fs::File::create(path)?),
+            Vec::new(),
+        )),
         None => None,
     };
+    let mut folds = Folds::default();
     // Story of each article in the copy index, so that a copy's decision names its story.
     let mut story_of: HashMap<i64, StoryId> = HashMap::new();
     let mut copies = CopyDetector::new(CopyConfig::default());
-    let mut clusterer = StoryClusterer::new(ClusterConfig::default());
+    let mut config = ClusterConfig::default();
+    if let Some(threshold) = args.merge_threshold {
+        config.merge_threshold = threshold;
+    }
+    let mut clusterer = StoryClusterer::new(config);
     let mut fill = [(); 4].map(|()| Stretch::default());
     let mut measured = Stretch::default();
     let mut copies_found = 0usize;
@@ -213,7 +229,11 @@ fn main() -> anyhow::Result<()> {
                     if let Some(signature) = signature {
                         copies.insert(key, signature, published);
                     }
-                    Some(clusterer.add(input).story)
+                    let assignment = clusterer.add(input);
+                    if let Some(from) = assignment.merged {
+                        folds.record(from, assignment.story);
+                    }
+                    Some(assignment.story)
                 }
             };
             outcomes.push(Decision {
@@ -227,7 +247,7 @@ fn main() -> anyhow::Result<()> {
         stretch.articles += chunk.len();
 
         copies_found += outcomes.iter().filter(|d| d.copy_of.is_some()).count();
-        if let Some(out) = decisions.as_mut() {
+        if let Some((_, lines)) = decisions.as_mut() {
             for (decision, article) in outcomes.iter().zip(&chunk) {
                 let story = match (decision.story, decision.copy_of) {
                     (Some(story), _) => story,
@@ -237,12 +257,7 @@ fn main() -> anyhow::Result<()> {
                 if decision.copy_of.is_none() {
                     story_of.insert(decision.n as i64, story);
                 }
-                let record = serde_json::json!({
-                    "id": article.id,
-                    "cluster": story,
-                    "copy_of": decision.copy_of,
-                });
-                writeln!(out, "{record}")?;
+                lines.push((article.id.clone(), story, decision.copy_of));
             }
         }
         n += chunk.len();
@@ -253,7 +268,15 @@ fn main() -> anyhow::Result<()> {
         }
         held_max = held_max.max(held);
     }
-    if let Some(out) = decisions.as_mut() {
+    if let Some((mut out, lines)) = decisions {
+        for (id, story, copy_of) in lines {
+            let record = serde_json::json!({
+                "id": id,
+                "cluster": folds.resolve(story),
+                "copy_of": copy_of,
+            });
+            writeln!(out, "{record}")?;
+        }
         out.flush()?;
     }
     let mut stdout = std::io::stdout().lock();
