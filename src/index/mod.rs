@@ -8,6 +8,7 @@ pub mod query;
 mod schema;
 mod search;
 mod snippet;
+mod stored;
 mod word_cache;
 mod writer;
 

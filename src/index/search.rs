@@ -8,14 +8,15 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tantivy::collector::{Collector, Count, TopDocs};
 use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery, TermQuery};
-use tantivy::schema::{Field, IndexRecordOption, Value};
-use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{DocAddress, Order, Searcher, Term};
 
 use super::build::{Builder, Built, date_range, filter};
 use super::facets::{FacetCollector, Facets};
 use super::query::{QueryError, parse};
 use super::schema::TextPair;
 use super::snippet::Snippets;
+use super::stored::StoredArticle;
 use super::{IndexError, SearchIndex};
 use crate::entities::escape_html;
 use crate::model::SearchHit;
@@ -463,12 +464,12 @@ impl SearchIndex {
         let mut snippets = Snippets::new(searcher, query, highlighted, &self.fields);
         let mut hits = Vec::with_capacity(page.len());
         for group in page {
-            let doc: TantivyDocument = searcher.doc(group.address)?;
-            let text = |field| first_str(&doc, field).unwrap_or_default().to_owned();
-            let lang = first_str(&doc, f.lang).map(str::to_owned);
+            let mut doc: StoredArticle = searcher.doc(group.address)?;
+            let lang = doc.take_str(f.lang);
+            let mut text = |field| doc.take_str(field).unwrap_or_default();
             let pair = f.pair_for(lang.as_deref());
-            let title = text(pair.title);
-            let body = text(pair.body);
+            let (title, body) = (text(pair.title), text(pair.body));
+            let (url, source) = (text(f.url), text(f.source));
             let title_snippet = snippets.snippet(pair.title, &title, 10_000)?;
             let body_snippet = snippets.snippet(pair.body, &body, SNIPPET_CHARS)?;
             let (snippet_text, snippet_html) = if body_snippet.fragment().trim().is_empty() {
@@ -488,27 +489,23 @@ impl SearchIndex {
             };
             let more_sources = outlets_of(searcher, &group.others)?;
             hits.push(SearchHit {
-                id: doc
-                    .get_first(f.id)
-                    .and_then(|v| v.as_i64())
-                    .unwrap_or_default(),
+                id: doc.i64(f.id).unwrap_or_default(),
                 title,
                 title_html,
-                url: text(f.url),
-                source: text(f.source),
+                url,
+                source,
                 published: doc
-                    .get_first(f.published)
-                    .and_then(|v| v.as_datetime())
+                    .date(f.published)
                     .and_then(|d| DateTime::<Utc>::from_timestamp(d.into_timestamp_secs(), 0)),
                 lang,
                 snippet: snippet_text,
                 snippet_html,
                 score: group.score,
-                story_id: doc.get_first(f.story_id).and_then(|v| v.as_i64()),
+                story_id: doc.i64(f.story_id),
                 more_in_story: group.others.len(),
                 more_sources,
                 copies: Vec::new(),
-                copied: doc.get_all(f.source).nth(1).is_some(),
+                copied: doc.count(f.source) > 1,
             });
         }
         Ok(hits)
@@ -554,10 +551,6 @@ fn outlets_of(searcher: &Searcher, docs: &[DocAddress]) -> Result<Vec<String>, I
     outlets.sort();
     outlets.dedup();
     Ok(outlets)
-}
-
-fn first_str(doc: &TantivyDocument, field: Field) -> Option<&str> {
-    doc.get_first(field).and_then(|v| v.as_str())
 }
 
 /// The start of `body`, cut at a word boundary.
