@@ -409,6 +409,12 @@ fn cursors_page_through_and_ignore_newer_articles() {
     }
     seen.sort();
     assert_eq!(seen, [1, 2, 3, 4, 5]);
+    // A first page after the commit finds the new articles: what a search reads of the index
+    // once per commit (the newest id, the story columns) is read again.
+    req.cursor = None;
+    req.limit = 10;
+    req.collapse = Collapse::None;
+    assert!(ids(&index.run(&req).unwrap()).contains(&99));
     req.cursor = Some("not-a-cursor".into());
     assert!(matches!(index.run(&req), Err(IndexError::Query(_))));
 }
