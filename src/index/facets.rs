@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::DateTime;
 use serde::Serialize;
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::{Column, StrColumn};
+use tantivy::columnar::{Cardinality, Column, StrColumn};
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
 /// Facet values returned per facet (days: all of them).
@@ -15,6 +15,9 @@ const FACET_SIZE: usize = 20;
 /// Days counted in an array, back from a segment's newest; older dates (rare) go to a map.
 const DAYS_IN_ARRAY: i64 = 20_000;
 const SECONDS_PER_DAY: i64 = 86_400;
+/// Matches counted together: a column reads the values of a block of documents in one call,
+/// where reading them one by one cost a third of counting.
+const BLOCK: usize = 64;
 
 /// One facet value and how many matching articles have it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -51,6 +54,11 @@ pub(super) struct SegmentFacets {
     older_days: HashMap<i64, u64>,
     /// A document's ordinals, deduplicated (an outlet may be listed twice for one article).
     ords: Vec<u64>,
+    /// Matches not counted yet (fewer than [`BLOCK`]).
+    pending: Vec<DocId>,
+    /// The ordinals, or the dates, of a block's documents.
+    firsts: Vec<Option<u64>>,
+    dates: Vec<Option<tantivy::DateTime>>,
 }
 
 /// What a segment counted, by value.
@@ -93,6 +101,9 @@ impl Collector for FacetCollector {
             day_counts: vec![0; (last_day - first_day + 1).max(0) as usize],
             older_days: HashMap::new(),
             ords: Vec::new(),
+            pending: Vec::with_capacity(BLOCK),
+            firsts: Vec::with_capacity(BLOCK),
+            dates: Vec::with_capacity(BLOCK),
         })
     }
 
@@ -142,32 +153,14 @@ impl SegmentCollector for SegmentFacets {
     type Fruit = PartialFacets;
 
     fn collect(&mut self, doc: DocId, _score: Score) {
-        self.matches += 1;
-        for (column, counts) in [
-            (&self.source, &mut self.source_counts),
-            (&self.lang, &mut self.lang_counts),
-        ] {
-            let Some(column) = column else { continue };
-            self.ords.clear();
-            self.ords.extend(column.term_ords(doc));
-            if self.ords.len() > 1 {
-                self.ords.sort_unstable();
-                self.ords.dedup();
-            }
-            for &ord in &self.ords {
-                counts[ord as usize] += 1;
-            }
-        }
-        if let Some(date) = self.date.as_ref().and_then(|c| c.first(doc)) {
-            let day = day_of(date.into_timestamp_secs());
-            match usize::try_from(day - self.first_day) {
-                Ok(at) if at < self.day_counts.len() => self.day_counts[at] += 1,
-                _ => *self.older_days.entry(day).or_default() += 1,
-            }
+        self.pending.push(doc);
+        if self.pending.len() == BLOCK {
+            self.count_pending();
         }
     }
 
-    fn harvest(self) -> PartialFacets {
+    fn harvest(mut self) -> PartialFacets {
+        self.count_pending();
         let names = |column: Option<StrColumn>, counts: Vec<u64>| {
             let mut named = HashMap::new();
             let Some(column) = column else { return named };
@@ -194,6 +187,66 @@ impl SegmentCollector for SegmentFacets {
             source: names(self.source, self.source_counts),
             lang: names(self.lang, self.lang_counts),
             day,
+        }
+    }
+}
+
+impl SegmentFacets {
+    /// Counts the pending matches.
+    fn count_pending(&mut self) {
+        let docs = &self.pending;
+        self.matches += docs.len();
+        for (column, counts) in [
+            (&self.source, &mut self.source_counts),
+            (&self.lang, &mut self.lang_counts),
+        ] {
+            if let Some(column) = column {
+                count_ords(column, docs, counts, &mut self.ords, &mut self.firsts);
+            }
+        }
+        if let Some(date) = &self.date {
+            self.dates.clear();
+            self.dates.resize(docs.len(), None);
+            date.first_vals(docs, &mut self.dates);
+            for date in self.dates.iter().flatten() {
+                let day = day_of(date.into_timestamp_secs());
+                match usize::try_from(day - self.first_day) {
+                    Ok(at) if at < self.day_counts.len() => self.day_counts[at] += 1,
+                    _ => *self.older_days.entry(day).or_default() += 1,
+                }
+            }
+        }
+        self.pending.clear();
+    }
+}
+
+/// Adds the ordinals `column` holds for `docs` to `counts`, each once per document; `ords`
+/// and `firsts` are room to read them into.
+fn count_ords(
+    column: &StrColumn,
+    docs: &[DocId],
+    counts: &mut [u64],
+    ords: &mut Vec<u64>,
+    firsts: &mut Vec<Option<u64>>,
+) {
+    if column.ords().get_cardinality() != Cardinality::Multivalued {
+        firsts.clear();
+        firsts.resize(docs.len(), None);
+        column.ords().first_vals(docs, firsts);
+        for &ord in firsts.iter().flatten() {
+            counts[ord as usize] += 1;
+        }
+        return;
+    }
+    for &doc in docs {
+        ords.clear();
+        ords.extend(column.term_ords(doc));
+        if ords.len() > 1 {
+            ords.sort_unstable();
+            ords.dedup();
+        }
+        for &ord in ords.iter() {
+            counts[ord as usize] += 1;
         }
     }
 }
