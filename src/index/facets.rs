@@ -3,12 +3,13 @@
 //! counted into arrays; names looked up only for the ordinals seen).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::DateTime;
 use serde::Serialize;
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Cardinality, Column, StrColumn};
-use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
+use tantivy::{DocId, Score, Searcher, SegmentOrdinal, SegmentReader};
 
 /// Facet values returned per facet (days: all of them).
 const FACET_SIZE: usize = 20;
@@ -38,10 +39,57 @@ pub struct Facets {
 }
 
 /// Counts the matches, and the facets of them.
-pub(super) struct FacetCollector;
+pub(super) struct FacetCollector {
+    names: Arc<Names>,
+}
+
+impl FacetCollector {
+    /// A collector for searches of the searcher `names` were read of.
+    pub fn new(names: Arc<Names>) -> FacetCollector {
+        FacetCollector { names }
+    }
+}
+
+/// The outlets and languages of a searcher's segments, by term ordinal: what the ordinals a
+/// search counted are named. Read once per searcher generation: decoding a dictionary up to the
+/// ordinals counted cost a facet search 200,000 instructions a column.
+#[derive(Debug, Default)]
+pub(super) struct Names {
+    /// By segment ordinal: (outlets, languages).
+    segments: Vec<(Vec<String>, Vec<String>)>,
+}
+
+impl Names {
+    pub fn read(searcher: &Searcher) -> tantivy::Result<Names> {
+        let mut segments = Vec::new();
+        for segment in searcher.segment_readers() {
+            let columns = segment.fast_fields();
+            segments.push((
+                names_of(columns.str("source_exact")?)?,
+                names_of(columns.str("lang")?)?,
+            ));
+        }
+        Ok(Names { segments })
+    }
+}
+
+/// Every term of `column`, in ordinal order.
+fn names_of(column: Option<StrColumn>) -> std::io::Result<Vec<String>> {
+    let Some(column) = column else {
+        return Ok(Vec::new());
+    };
+    let ords: Vec<u64> = (0..column.num_terms() as u64).collect();
+    let mut names = Vec::with_capacity(ords.len());
+    column.dictionary().sorted_ords_to_term_cb(&ords, |name| {
+        names.push(String::from_utf8_lossy(name).into_owned());
+    })?;
+    Ok(names)
+}
 
 /// Per segment: counts by term ordinal and by day.
 pub(super) struct SegmentFacets {
+    names: Arc<Names>,
+    segment: usize,
     matches: usize,
     source: Option<StrColumn>,
     source_counts: Vec<u64>,
@@ -76,7 +124,7 @@ impl Collector for FacetCollector {
 
     fn for_segment(
         &self,
-        _segment: SegmentOrdinal,
+        segment: SegmentOrdinal,
         reader: &SegmentReader,
     ) -> tantivy::Result<SegmentFacets> {
         let columns = reader.fast_fields();
@@ -91,6 +139,8 @@ impl Collector for FacetCollector {
             day_of(c.min_value().into_timestamp_secs()).max(last_day - DAYS_IN_ARRAY + 1)
         });
         Ok(SegmentFacets {
+            names: self.names.clone(),
+            segment: segment as usize,
             matches: 0,
             source_counts: vec![0; terms(&source)],
             lang_counts: vec![0; terms(&lang)],
@@ -161,21 +211,19 @@ impl SegmentCollector for SegmentFacets {
 
     fn harvest(mut self) -> PartialFacets {
         self.count_pending();
-        let names = |column: Option<StrColumn>, counts: Vec<u64>| {
-            let mut named = HashMap::new();
-            let Some(column) = column else { return named };
-            let (ords, counts): (Vec<u64>, Vec<u64>) =
-                (0..).zip(counts).filter(|&(_, count)| count > 0).unzip();
-            // One pass over the dictionary for all of them: looking ordinals up one by one
-            // decodes a dictionary block each.
-            let mut counts = counts.into_iter();
-            let _ = column.dictionary().sorted_ords_to_term_cb(&ords, |name| {
-                if let Some(count) = counts.next() {
-                    named.insert(String::from_utf8_lossy(name).into_owned(), count);
-                }
-            });
-            named
+        let named = |names: &[String], counts: Vec<u64>| -> HashMap<String, u64> {
+            counts
+                .into_iter()
+                .zip(names)
+                .filter(|&(count, _)| count > 0)
+                .map(|(count, name)| (name.clone(), count))
+                .collect()
         };
+        let (sources, langs) = self
+            .names
+            .segments
+            .get(self.segment)
+            .map_or((&[][..], &[][..]), |(s, l)| (&s[..], &l[..]));
         let mut day = self.older_days;
         for (at, count) in self.day_counts.into_iter().enumerate() {
             if count > 0 {
@@ -184,8 +232,8 @@ impl SegmentCollector for SegmentFacets {
         }
         PartialFacets {
             matches: self.matches,
-            source: names(self.source, self.source_counts),
-            lang: names(self.lang, self.lang_counts),
+            source: named(sources, self.source_counts),
+            lang: named(langs, self.lang_counts),
             day,
         }
     }

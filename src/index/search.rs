@@ -14,7 +14,7 @@ use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocAddress, Order, Searcher, Term};
 
 use super::build::{Builder, Built, date_range, filter};
-use super::facets::{FacetCollector, Facets};
+use super::facets::{FacetCollector, Facets, Names};
 use super::query::{QueryError, parse};
 use super::schema::TextPair;
 use super::snippet::Snippets;
@@ -213,7 +213,7 @@ impl SearchIndex {
             }
             (false, true) => {
                 let (top, (total, facets)) =
-                    self.top_and(&searcher, &*query, request, wanted, FacetCollector)?;
+                    self.top_and(&searcher, &*query, request, wanted, generation.facets())?;
                 (top, Some((total, Some(facets))))
             }
             (false, false) => {
@@ -250,7 +250,7 @@ impl SearchIndex {
         let (total, facets) = match (counted, request.facets, all_ranked) {
             (Some(counted), _, _) => counted,
             (None, true, _) => {
-                let (total, facets) = searcher.search(&*query, &FacetCollector)?;
+                let (total, facets) = searcher.search(&*query, &generation.facets())?;
                 (total, Some(facets))
             }
             (None, false, Some(total)) => (total, None),
@@ -290,6 +290,7 @@ impl SearchIndex {
                 .iter()
                 .map(|segment| segment.fast_fields().i64("story_id").ok())
                 .collect(),
+            facet_names: Arc::new(Names::read(searcher)?),
         });
         *cached = Some(generation.clone());
         Ok(generation)
@@ -523,6 +524,13 @@ pub(super) struct Generation {
     pairs: Vec<TextPair>,
     /// Each segment's story column, by segment ordinal.
     story_ids: Vec<Option<Column<i64>>>,
+    facet_names: Arc<Names>,
+}
+
+impl Generation {
+    fn facets(&self) -> FacetCollector {
+        FacetCollector::new(self.facet_names.clone())
+    }
 }
 
 /// The largest article id in the index (0 when empty), from the id column's statistics.
