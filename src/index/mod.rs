@@ -8,6 +8,7 @@ pub mod query;
 mod schema;
 mod search;
 mod snippet;
+mod stored;
 mod word_cache;
 mod writer;
 
@@ -22,7 +23,7 @@ pub use facets::{FacetCount, Facets};
 pub use search::{Collapse, MAX_LIMIT, SearchRequest, SearchResults, Sort};
 pub use writer::ArticleWriter;
 
-use schema::{Fields, TextPair};
+use schema::Fields;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
@@ -46,11 +47,10 @@ pub struct SearchIndex {
     /// after a commit sees it; other processes reload on every search instead.
     reader: IndexReader,
     fields: Fields,
-    populated: Arc<Mutex<Option<PopulatedPairs>>>,
+    /// What searches read of the latest searcher generation (behind a mutex: held only to
+    /// copy it out, or to replace it once per commit).
+    generation: Arc<Mutex<Option<Arc<search::Generation>>>>,
 }
-
-/// The title/body pairs holding documents, and the searcher generation they were read of.
-type PopulatedPairs = (u64, Vec<TextPair>);
 
 /// Settings of a new index. Stored documents are LZ4-compressed in blocks of about 1 KB
 /// (tantivy's default is 16 KB): a block is closed once it passes that size, so an article
@@ -102,7 +102,7 @@ impl SearchIndex {
             index,
             reader,
             fields,
-            populated: Arc::default(),
+            generation: Arc::default(),
         })
     }
 

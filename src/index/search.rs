@@ -3,19 +3,22 @@
 //! default, facet counts, and a cursor to the next page.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tantivy::collector::{Collector, Count, TopDocs};
+use tantivy::columnar::Column;
 use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery, TermQuery};
-use tantivy::schema::{Field, IndexRecordOption, Value};
-use tantivy::{DocAddress, Order, Searcher, TantivyDocument, Term};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{DocAddress, Order, Searcher, Term};
 
 use super::build::{Builder, Built, date_range, filter};
-use super::facets::{FacetCollector, Facets};
+use super::facets::{FacetCollector, Facets, Names};
 use super::query::{QueryError, parse};
 use super::schema::TextPair;
 use super::snippet::Snippets;
+use super::stored::StoredArticle;
 use super::{IndexError, SearchIndex};
 use crate::entities::escape_html;
 use crate::model::SearchHit;
@@ -172,7 +175,8 @@ impl SearchIndex {
             )));
         }
         let searcher = self.reader.searcher();
-        let newest = self.max_id(&searcher)?;
+        let generation = self.generation(&searcher)?;
+        let newest = generation.newest;
         let cursor = match &request.cursor {
             Some(text) => Cursor::decode(text)?,
             None => Cursor {
@@ -181,7 +185,7 @@ impl SearchIndex {
             },
         };
         let node = parse(&request.query).map_err(query_error)?;
-        let pairs = self.pairs_to_search(&searcher, &request.langs);
+        let pairs = self.pairs_to_search(generation.pairs.clone(), &request.langs);
         let builder = Builder::new(&searcher, &self.fields, pairs);
         let Built {
             query: matching,
@@ -209,7 +213,7 @@ impl SearchIndex {
             }
             (false, true) => {
                 let (top, (total, facets)) =
-                    self.top_and(&searcher, &*query, request, wanted, FacetCollector)?;
+                    self.top_and(&searcher, &*query, request, wanted, generation.facets())?;
                 (top, Some((total, Some(facets))))
             }
             (false, false) => {
@@ -231,7 +235,7 @@ impl SearchIndex {
                 (page, more)
             }
             Collapse::Story => {
-                let groups = self.group_by_story(&searcher, top)?;
+                let groups = Self::group_by_story(top, &generation.story_ids);
                 let more = groups.len() > cursor.offset + request.limit;
                 let page = groups
                     .into_iter()
@@ -246,7 +250,7 @@ impl SearchIndex {
         let (total, facets) = match (counted, request.facets, all_ranked) {
             (Some(counted), _, _) => counted,
             (None, true, _) => {
-                let (total, facets) = searcher.search(&*query, &FacetCollector)?;
+                let (total, facets) = searcher.search(&*query, &generation.facets())?;
                 (total, Some(facets))
             }
             (None, false, Some(total)) => (total, None),
@@ -267,24 +271,37 @@ impl SearchIndex {
         })
     }
 
-    /// The largest article id in the index (0 when empty), from the id column's statistics.
-    fn max_id(&self, searcher: &Searcher) -> Result<i64, IndexError> {
-        let mut max = 0;
-        for segment in searcher.segment_readers() {
-            if segment.num_docs() > 0 {
-                max = max.max(segment.fast_fields().i64("id")?.max_value());
-            }
+    /// What this search needs of `searcher`'s generation: read on the first search of each
+    /// generation (opening the id column alone was 2% of a search), shared after.
+    fn generation(&self, searcher: &Searcher) -> Result<Arc<Generation>, IndexError> {
+        let id = searcher.generation().generation_id();
+        let mut cached = self.generation.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(generation) = cached.as_ref()
+            && generation.id == id
+        {
+            return Ok(generation.clone());
         }
-        Ok(max)
+        let generation = Arc::new(Generation {
+            id,
+            newest: max_id(searcher)?,
+            pairs: self.read_populated_pairs(searcher),
+            story_ids: searcher
+                .segment_readers()
+                .iter()
+                .map(|segment| segment.fast_fields().i64("story_id").ok())
+                .collect(),
+            facet_names: Arc::new(Names::read(searcher)?),
+        });
+        *cached = Some(generation.clone());
+        Ok(generation)
     }
 
     /// The title/body pairs words are looked for in: those of `langs` when the search is
     /// restricted to languages (an article's title and body are in its language's pair, so
-    /// the others hold none of the articles wanted), and of them those with documents.
-    fn pairs_to_search(&self, searcher: &Searcher, langs: &[String]) -> Vec<TextPair> {
-        let mut pairs = self.populated_pairs(searcher);
+    /// the others hold none of the articles wanted), and of them those of `populated`.
+    fn pairs_to_search(&self, mut populated: Vec<TextPair>, langs: &[String]) -> Vec<TextPair> {
         if langs.is_empty() {
-            return pairs;
+            return populated;
         }
         let mut wanted: Vec<TextPair> = Vec::new();
         for lang in langs {
@@ -293,25 +310,16 @@ impl SearchIndex {
                 wanted.push(pair);
             }
         }
-        pairs.retain(|pair| wanted.contains(pair));
-        if pairs.is_empty() { wanted } else { pairs }
+        populated.retain(|pair| wanted.contains(pair));
+        if populated.is_empty() {
+            wanted
+        } else {
+            populated
+        }
     }
 
     /// The title/body pairs with at least one document (all of them when the index is
-    /// empty, so that queries are still checked), read once per searcher generation.
-    fn populated_pairs(&self, searcher: &Searcher) -> Vec<TextPair> {
-        let generation = searcher.generation().generation_id();
-        let mut cached = self.populated.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((of, pairs)) = cached.as_ref()
-            && *of == generation
-        {
-            return pairs.clone();
-        }
-        let pairs = self.read_populated_pairs(searcher);
-        *cached = Some((generation, pairs.clone()));
-        pairs
-    }
-
+    /// empty, so that queries are still checked).
     fn read_populated_pairs(&self, searcher: &Searcher) -> Vec<TextPair> {
         let holds = |field: Field| {
             searcher.segment_readers().iter().any(|segment| {
@@ -424,20 +432,16 @@ impl SearchIndex {
         })
     }
 
-    /// Folds `top` (in rank order) into one group per story, in the rank of its best article.
-    fn group_by_story(&self, searcher: &Searcher, top: Ranked) -> Result<Vec<Group>, IndexError> {
+    /// Folds `top` (in rank order) into one group per story, in the rank of its best article;
+    /// `story_ids` are the segments' story columns.
+    fn group_by_story(top: Ranked, story_ids: &[Option<Column<i64>>]) -> Vec<Group> {
         let mut groups: Vec<Group> = Vec::new();
         let mut by_story: HashMap<i64, usize> = HashMap::new();
-        let mut columns = HashMap::new();
         for (score, address) in top {
-            let segment = searcher.segment_reader(address.segment_ord);
-            let column = match columns.entry(address.segment_ord) {
-                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                std::collections::hash_map::Entry::Vacant(e) => {
-                    e.insert(segment.fast_fields().i64("story_id").ok())
-                }
-            };
-            let story = column.as_ref().and_then(|c| c.first(address.doc_id));
+            let story = story_ids
+                .get(address.segment_ord as usize)
+                .and_then(Option::as_ref)
+                .and_then(|column| column.first(address.doc_id));
             match story.and_then(|s| by_story.get(&s)) {
                 Some(&at) => groups[at].others.push(address),
                 None => {
@@ -448,7 +452,7 @@ impl SearchIndex {
                 }
             }
         }
-        Ok(groups)
+        groups
     }
 
     /// The hits of a page: stored fields, highlighted title and snippet, story companions.
@@ -463,12 +467,12 @@ impl SearchIndex {
         let mut snippets = Snippets::new(searcher, query, highlighted, &self.fields);
         let mut hits = Vec::with_capacity(page.len());
         for group in page {
-            let doc: TantivyDocument = searcher.doc(group.address)?;
-            let text = |field| first_str(&doc, field).unwrap_or_default().to_owned();
-            let lang = first_str(&doc, f.lang).map(str::to_owned);
+            let mut doc: StoredArticle = searcher.doc(group.address)?;
+            let lang = doc.take_str(f.lang);
+            let mut text = |field| doc.take_str(field).unwrap_or_default();
             let pair = f.pair_for(lang.as_deref());
-            let title = text(pair.title);
-            let body = text(pair.body);
+            let (title, body) = (text(pair.title), text(pair.body));
+            let (url, source) = (text(f.url), text(f.source));
             let title_snippet = snippets.snippet(pair.title, &title, 10_000)?;
             let body_snippet = snippets.snippet(pair.body, &body, SNIPPET_CHARS)?;
             let (snippet_text, snippet_html) = if body_snippet.fragment().trim().is_empty() {
@@ -488,31 +492,56 @@ impl SearchIndex {
             };
             let more_sources = outlets_of(searcher, &group.others)?;
             hits.push(SearchHit {
-                id: doc
-                    .get_first(f.id)
-                    .and_then(|v| v.as_i64())
-                    .unwrap_or_default(),
+                id: doc.i64(f.id).unwrap_or_default(),
                 title,
                 title_html,
-                url: text(f.url),
-                source: text(f.source),
+                url,
+                source,
                 published: doc
-                    .get_first(f.published)
-                    .and_then(|v| v.as_datetime())
+                    .date(f.published)
                     .and_then(|d| DateTime::<Utc>::from_timestamp(d.into_timestamp_secs(), 0)),
                 lang,
                 snippet: snippet_text,
                 snippet_html,
                 score: group.score,
-                story_id: doc.get_first(f.story_id).and_then(|v| v.as_i64()),
+                story_id: doc.i64(f.story_id),
                 more_in_story: group.others.len(),
                 more_sources,
                 copies: Vec::new(),
-                copied: doc.get_all(f.source).nth(1).is_some(),
+                copied: doc.count(f.source) > 1,
             });
         }
         Ok(hits)
     }
+}
+
+/// What a searcher generation holds, as searches need it; it changes only with a commit.
+pub(super) struct Generation {
+    id: u64,
+    /// The largest article id (0 when empty).
+    newest: i64,
+    /// The title/body pairs with documents.
+    pairs: Vec<TextPair>,
+    /// Each segment's story column, by segment ordinal.
+    story_ids: Vec<Option<Column<i64>>>,
+    facet_names: Arc<Names>,
+}
+
+impl Generation {
+    fn facets(&self) -> FacetCollector {
+        FacetCollector::new(self.facet_names.clone())
+    }
+}
+
+/// The largest article id in the index (0 when empty), from the id column's statistics.
+fn max_id(searcher: &Searcher) -> Result<i64, IndexError> {
+    let mut max = 0;
+    for segment in searcher.segment_readers() {
+        if segment.num_docs() > 0 {
+            max = max.max(segment.fast_fields().i64("id")?.max_value());
+        }
+    }
+    Ok(max)
 }
 
 /// A hit and the other matching articles of its story.
@@ -554,10 +583,6 @@ fn outlets_of(searcher: &Searcher, docs: &[DocAddress]) -> Result<Vec<String>, I
     outlets.sort();
     outlets.dedup();
     Ok(outlets)
-}
-
-fn first_str(doc: &TantivyDocument, field: Field) -> Option<&str> {
-    doc.get_first(field).and_then(|v| v.as_str())
 }
 
 /// The start of `body`, cut at a word boundary.

@@ -325,6 +325,31 @@ fn facets_count_sources_days_and_languages() {
 }
 
 #[test]
+fn facets_count_every_match_of_many() {
+    // More matches than the counter reads at a time (64), and not a multiple of it.
+    let docs: Vec<Doc> = (0..150)
+        .map(|n| Doc {
+            id: 100 + n,
+            ..DOCS[(n % 6) as usize]
+        })
+        .collect();
+    let (_dir, index) = index_with(&docs);
+    let mut req = request("geneva OR genève OR женеве OR cenevre OR erdbeben");
+    req.facets = true;
+    let results = index.run(&req).unwrap();
+    let facets = results.facets.unwrap();
+    let count = |facet: &[FacetCount], value: &str| {
+        facet.iter().find(|f| f.value == value).map(|f| f.count)
+    };
+    assert_eq!(results.total, 150);
+    assert_eq!(count(&facets.lang, "en"), Some(50));
+    assert_eq!(count(&facets.lang, "tr"), Some(25));
+    assert_eq!(count(&facets.source, "Northern Wire"), Some(25));
+    assert_eq!(count(&facets.source, "Meduza"), Some(25));
+    assert_eq!(facets.day.iter().map(|f| f.count).sum::<u64>(), 150);
+}
+
+#[test]
 fn facets_add_up_over_segments_and_count_an_article_once_per_value() {
     let dir = tempfile::tempdir().unwrap();
     let index = SearchIndex::open(dir.path()).unwrap();
@@ -409,6 +434,12 @@ fn cursors_page_through_and_ignore_newer_articles() {
     }
     seen.sort();
     assert_eq!(seen, [1, 2, 3, 4, 5]);
+    // A first page after the commit finds the new articles: what a search reads of the index
+    // once per commit (the newest id, the story columns) is read again.
+    req.cursor = None;
+    req.limit = 10;
+    req.collapse = Collapse::None;
+    assert!(ids(&index.run(&req).unwrap()).contains(&99));
     req.cursor = Some("not-a-cursor".into());
     assert!(matches!(index.run(&req), Err(IndexError::Query(_))));
 }
