@@ -563,35 +563,64 @@ fn wildfire_text(outlet: &str, words: usize) -> String {
     text
 }
 
-#[test]
-fn full_articles_blend_in_their_titles_and_teasers_do_not() {
-    let title = "Wildfire near Valparaiso forces evacuations";
-    // (words of their own, whether the titles count)
-    for (words, blended) in [(200, true), (10, false)] {
-        let (a, b) = (wildfire_text("alpha", words), wildfire_text("beta", words));
-        let score = |config: ClusterConfig| {
-            let mut clusterer = StoryClusterer::new(config);
-            background(&mut clusterer, 0);
-            clusterer.add(article(title, &a, 1));
-            let second = clusterer.add(article(title, &b, 1)).score;
-            (
-                second,
-                clusterer.similarity(article(title, &a, 1), article(title, &b, 1)),
-            )
-        };
-        let with = score(ClusterConfig::default());
-        let without = score(ClusterConfig {
+/// The score of the second of two articles (as it joins or not, and as `similarity` says),
+/// with the default config and with titles taking no share.
+fn with_and_without_titles(a: ClusterInput<'_>, b: ClusterInput<'_>) -> [(Assignment, f32); 2] {
+    [
+        ClusterConfig::default(),
+        ClusterConfig {
             title_share: 0.0,
             ..ClusterConfig::default()
-        });
+        },
+    ]
+    .map(|config| {
+        let mut clusterer = StoryClusterer::new(config);
+        background(&mut clusterer, 0);
+        clusterer.add(a);
+        let second = clusterer.add(b);
+        (second, clusterer.similarity(a, b))
+    })
+}
+
+#[test]
+fn full_articles_blend_in_their_titles_and_teasers_do_not() {
+    // One text under two headlines with no word in common.
+    let (one, other) = (
+        "Wildfire near Valparaiso forces evacuations",
+        "Chile: thousands flee",
+    );
+    // (words of their own, whether the titles count)
+    for (words, blended) in [(200, true), (10, false)] {
+        let text = wildfire_text("alpha", words);
+        let [with, without] =
+            with_and_without_titles(article(one, &text, 1), article(other, &text, 1));
         if blended {
-            // The same headline: the title cosine is 1, and takes 0.3 of the score.
-            assert!(with.0 > without.0 + 0.2, "{with:?} vs {without:?}");
-            assert!(with.1 > without.1 + 0.2, "{with:?} vs {without:?}");
+            // The title cosine is 0, and takes 0.3 of the score.
+            assert!(
+                with.0.score < without.0.score - 0.2,
+                "{with:?} vs {without:?}"
+            );
+            assert!(with.1 < without.1 - 0.2, "{with:?} vs {without:?}");
         } else {
             assert_eq!(with, without);
         }
     }
+}
+
+#[test]
+fn a_shared_headline_does_not_pull_different_texts_together() {
+    // Two reports under one recycled headline, a sentence in common and 200 words of their own.
+    let title = "Wildfire near Valparaiso: what we know";
+    let (a, b) = (wildfire_text("alpha", 200), wildfire_text("beta", 200));
+    let [with, without] = with_and_without_titles(article(title, &a, 1), article(title, &b, 1));
+    assert!(!with.0.joined, "{with:?}");
+    // The titles (cosine 1) count as 1.5 times the texts' cosine at most.
+    let most = without.0.score * (0.7 + 0.3 * 1.5) + 1e-6;
+    assert!(with.0.score <= most, "{with:?} vs {without:?}");
+    assert!(
+        with.0.score > without.0.score,
+        "the headline still counts: {with:?}"
+    );
 }
 
 /// Two reports each of one flood from two angles: every report is close to its own angle and
