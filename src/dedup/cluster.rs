@@ -32,7 +32,9 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, TimeDelta, Utc};
 
+use super::postings::Postings;
 use super::slots::place;
+use super::story::{CENTROID_TERMS, Cell, Story, add_titles, dot, dot_cells, new_terms, seen_at};
 use super::vectorize::{self, IdMap, NewTerms, Vectorizer, cosine};
 
 /// A probe term held by more live stories than this names no story (think "government" in a
@@ -40,14 +42,6 @@ use super::vectorize::{self, IdMap, NewTerms, Vectorizer, cosine};
 const MAX_PROBE_POSTINGS: usize = 256;
 /// Candidates compared in full with the article, the ones sharing the most probe weight.
 const MAX_CANDIDATES: usize = 32;
-/// Terms a centroid keeps when it is cut back, the heaviest; it is cut when it holds twice as
-/// many. A story's light terms are those few of its articles hold, and weigh little in a
-/// cosine with it. Stories of up to a few dozen articles (about 1,000 distinct terms) are
-/// never cut.
-const CENTROID_TERMS: usize = 512;
-/// Terms a story's summed titles keep when cut back, the heaviest; they are cut when they hold
-/// twice as many. Headlines repeat the story's few key words.
-const TITLE_TERMS: usize = 64;
 
 /// Texts up to this many words are judged with [`ClusterConfig::threshold`]...
 const SHORT_WORDS: f32 = 60.0;
@@ -198,55 +192,6 @@ pub struct Assignment {
     /// [`ClusterConfig::merge_threshold`]): its articles now belong to `story`, and its id is
     /// no longer live. The owner moves the stored articles over.
     pub merged: Option<StoryId>,
-}
-
-/// A term of a story's centroid.
-#[derive(Debug, Clone, Copy)]
-struct Cell {
-    term: u32,
-    /// Sum of the story's articles' weights for the term.
-    weight: f32,
-    /// The story's articles holding the term: what leaves the document frequencies with it.
-    docs: u32,
-    /// The story's position in the term's postings, for removal in constant time.
-    slot: u32,
-}
-
-struct Story {
-    id: StoryId,
-    /// Sum of its articles' unit vectors, sorted by term id: all of it, or its heaviest terms
-    /// once cut back (see `CENTROID_TERMS`). A sorted slice, not a map: 16 bytes a term, and
-    /// comparing an article with it is a merge of two sorted lists.
-    centroid: Box<[Cell]>,
-    /// Squared norm of `centroid` as kept.
-    norm_sq: f32,
-    articles: u32,
-    /// `published` of its newest article (or the clock when that had none).
-    last_seen: Option<DateTime<Utc>>,
-    /// Terms cut from the centroid → the story's articles that held them: what still leaves
-    /// the document frequencies when the story expires.
-    cut: IdMap<u32, u32>,
-    /// Sum of its articles' unit title vectors, sorted by term id (at most `2 * TITLE_TERMS`
-    /// terms, cut back like the centroid); the terms also count in `centroid`, so they need no
-    /// postings or frequencies of their own.
-    titles: Box<[(u32, f32)]>,
-    /// Squared norm of `titles` as kept.
-    titles_norm_sq: f32,
-}
-
-impl Story {
-    fn new(id: StoryId) -> Self {
-        Story {
-            id,
-            centroid: Box::default(),
-            norm_sq: 0.0,
-            articles: 0,
-            last_seen: None,
-            cut: IdMap::default(),
-            titles: Box::default(),
-            titles_norm_sq: 0.0,
-        }
-    }
 }
 
 /// The online clusterer. Feed it articles in stream order with [`StoryClusterer::add`].
@@ -747,187 +692,6 @@ fn blend(full: f32, titles: Option<f32>, share: f32) -> f32 {
     match titles {
         Some(titles) => (1.0 - share) * full + share * titles.min(TITLE_LIFT * full),
         None => full,
-    }
-}
-
-/// Moves a story's newest article to `now` when that is later (or the first known), keeping
-/// the stories by age in step.
-fn seen_at(
-    by_age: &mut BTreeSet<(DateTime<Utc>, StoryId)>,
-    story: &mut Story,
-    now: Option<DateTime<Utc>>,
-) {
-    let seen = match (story.last_seen, now) {
-        (Some(seen), Some(now)) => Some(seen.max(now)),
-        (seen, now) => seen.or(now),
-    };
-    if seen != story.last_seen {
-        if let Some(old) = story.last_seen {
-            by_age.remove(&(old, story.id));
-        }
-        if let Some(seen) = seen {
-            by_age.insert((seen, story.id));
-        }
-        story.last_seen = seen;
-    }
-}
-
-/// Adds a title vector (an article's, or another story's summed titles) to a story's summed
-/// titles, cutting them back to their `TITLE_TERMS` heaviest terms (ties: the smaller term id)
-/// when they hold twice as many.
-fn add_titles(story: &mut Story, title: &[(u32, f32)]) {
-    if title.is_empty() {
-        return;
-    }
-    let old = std::mem::take(&mut story.titles);
-    let mut merged = Vec::with_capacity(old.len() + title.len());
-    let mut old = old.iter().copied().peekable();
-    for &(term, w) in title {
-        while let Some(kept) = old.next_if(|&(t, _)| t < term) {
-            merged.push(kept);
-        }
-        let sum = old.next_if(|&(t, _)| t == term).map_or(0.0, |(_, v)| v);
-        merged.push((term, sum + w));
-    }
-    merged.extend(old);
-    if merged.len() > 2 * TITLE_TERMS {
-        merged.select_nth_unstable_by(TITLE_TERMS - 1, |a, b| {
-            b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
-        });
-        merged.truncate(TITLE_TERMS);
-        merged.sort_unstable_by_key(|&(t, _)| t);
-    }
-    story.titles_norm_sq = merged.iter().map(|(_, w)| w * w).sum();
-    story.titles = merged.into_boxed_slice();
-}
-
-/// Dot product of two centroids, both sorted by term.
-fn dot_cells(a: &[Cell], b: &[Cell]) -> f32 {
-    let (mut i, mut j, mut dot) = (0, 0, 0.0f32);
-    while i < a.len() && j < b.len() {
-        match a[i].term.cmp(&b[j].term) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                dot += a[i].weight * b[j].weight;
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    dot
-}
-
-/// How many of `vector`'s terms `centroid` lacks (both sorted by term).
-fn new_terms(centroid: &[Cell], vector: &[(u32, f32)]) -> usize {
-    let mut cells = centroid.iter().peekable();
-    vector
-        .iter()
-        .filter(|&&(term, _)| {
-            while cells.next_if(|c| c.term < term).is_some() {}
-            cells.next_if(|c| c.term == term).is_none()
-        })
-        .count()
-}
-
-/// The dot product of an article's vector with a centroid, both sorted by term, summed in term
-/// order. A centroid much longer than the vector is searched, not walked.
-fn dot(vector: &[(u32, f32)], centroid: &[Cell]) -> f32 {
-    let mut dot = 0.0f32;
-    let mut rest = centroid;
-    let search = centroid.len() > 8 * vector.len();
-    for &(term, w) in vector {
-        let at = if search {
-            rest.partition_point(|c| c.term < term)
-        } else {
-            rest.iter()
-                .position(|c| c.term >= term)
-                .unwrap_or(rest.len())
-        };
-        rest = &rest[at..];
-        match rest.first() {
-            Some(cell) if cell.term == term => dot += w * cell.weight,
-            Some(_) => {}
-            None => break,
-        }
-    }
-    dot
-}
-
-/// The inverted index: by term id, the slots of the stories whose centroid holds the term,
-/// unordered. 4 bytes a term: most terms of a window are held by one story (a name, a figure),
-/// whose slot is kept in place; the lists of more stories live beside.
-#[derive(Default)]
-struct Postings {
-    /// By term id: `NONE`, a story's slot, or `MANY` with the index of a list in `lists`.
-    heads: Vec<u32>,
-    lists: Vec<Vec<u32>>,
-    /// Indexes of empty lists in `lists`, for reuse.
-    free: Vec<u32>,
-}
-
-impl Postings {
-    const NONE: u32 = u32::MAX;
-    const MANY: u32 = 1 << 31;
-
-    /// The stories holding `term`.
-    fn get(&self, term: u32) -> &[u32] {
-        match self.heads.get(term as usize) {
-            None | Some(&Self::NONE) => &[],
-            Some(&head) if head & Self::MANY != 0 => &self.lists[(head & !Self::MANY) as usize],
-            Some(head) => std::slice::from_ref(head),
-        }
-    }
-
-    /// Adds `story` to the stories holding `term`; returns its position among them.
-    fn push(&mut self, term: u32, story: u32) -> u32 {
-        assert!(story < Self::MANY, "fewer than 2^31 live stories");
-        let term = term as usize;
-        if self.heads.len() <= term {
-            self.heads.resize(term + 1, Self::NONE);
-        }
-        let head = self.heads[term];
-        if head == Self::NONE {
-            self.heads[term] = story;
-            return 0;
-        }
-        if head & Self::MANY != 0 {
-            let list = &mut self.lists[(head & !Self::MANY) as usize];
-            list.push(story);
-            return u32::try_from(list.len() - 1).unwrap_or(u32::MAX);
-        }
-        let index = place(&mut self.lists, &mut self.free, vec![head, story]);
-        self.heads[term] = Self::MANY | index;
-        1
-    }
-
-    /// Removes the story at `position` of `term`'s stories, moving the last one into its
-    /// place; returns the story moved, if any.
-    fn swap_remove(&mut self, term: u32, position: u32) -> Option<u32> {
-        let head = self.heads.get_mut(term as usize)?;
-        let position = position as usize;
-        if *head == Self::NONE {
-            return None;
-        }
-        if *head & Self::MANY == 0 {
-            if position == 0 {
-                *head = Self::NONE;
-            }
-            return None;
-        }
-        let index = (*head & !Self::MANY) as usize;
-        let list = &mut self.lists[index];
-        if position >= list.len() {
-            return None;
-        }
-        list.swap_remove(position);
-        let moved = list.get(position).copied();
-        if let [only] = list[..] {
-            *head = only;
-            self.lists[index] = Vec::new();
-            self.free.push(index as u32);
-        }
-        moved
     }
 }
 

@@ -7,7 +7,9 @@ mod cluster;
 mod copies;
 mod fingerprint;
 mod folds;
+mod postings;
 mod slots;
+mod story;
 mod tokenize;
 mod vectorize;
 
