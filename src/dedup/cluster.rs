@@ -34,7 +34,9 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use super::postings::Postings;
 use super::slots::place;
-use super::story::{CENTROID_TERMS, Cell, Story, add_titles, dot, dot_cells, new_terms, seen_at};
+use super::story::{
+    CENTROID_TERMS, Story, add_cells, add_titles, dot, dot_cells, new_terms, seen_at,
+};
 use super::vectorize::{self, IdMap, NewTerms, Vectorizer, cosine};
 
 /// A probe term held by more live stories than this names no story (think "government" in a
@@ -258,13 +260,7 @@ impl StoryClusterer {
         match best {
             Some((story, slot)) if score >= threshold => {
                 self.join(slot, &vectors, now);
-                // The other stories the article could have joined as well.
-                let bridged: Vec<u32> = compared
-                    .iter()
-                    .filter(|&&(other, score)| other != slot && score >= threshold)
-                    .map(|&(other, _)| other)
-                    .collect();
-                let merge = self.merge_near(slot, &bridged);
+                let merge = self.merge_near(slot, &compared, threshold);
                 Assignment {
                     story: merge.map_or(story, |(kept, _)| kept),
                     score,
@@ -501,26 +497,16 @@ impl StoryClusterer {
         };
         add_titles(story, &vectors.title);
         let vector = &vectors.full;
-        let old = std::mem::take(&mut story.centroid);
-        let mut merged = Vec::with_capacity(old.len() + new_terms(&old, vector));
-        let mut old = old.iter().copied().peekable();
-        for &(term, w) in vector {
-            while let Some(cell) = old.next_if(|c| c.term < term) {
-                merged.push(cell);
-            }
-            let mut cell = old.next_if(|c| c.term == term).unwrap_or_else(|| Cell {
-                term,
-                weight: 0.0,
-                docs: 0,
-                slot: self.postings.push(term, slot),
-            });
-            story.norm_sq += 2.0 * cell.weight * w + w * w;
-            cell.weight += w;
-            cell.docs += 1;
-            merged.push(cell);
-        }
-        merged.extend(old);
-        story.centroid = merged.into_boxed_slice();
+        let capacity = story.centroid.len() + new_terms(&story.centroid, vector);
+        let norm_sq = &mut story.norm_sq;
+        story.centroid = add_cells(
+            &story.centroid,
+            vector.iter().map(|&(term, w)| (term, w, 1)),
+            capacity,
+            &mut self.postings,
+            slot,
+            |before, w| *norm_sq += 2.0 * before * w + w * w,
+        );
         story.articles += 1;
         let overgrown = story.centroid.len() > 2 * CENTROID_TERMS;
         seen_at(&mut self.by_age, story, now);
@@ -529,14 +515,20 @@ impl StoryClusterer {
         }
     }
 
-    /// After the story at `slot` took an article: the story among `bridged` (the others the
-    /// article reached the threshold with) whose centroid is closest to its own, when both
+    /// After the story at `slot` took an article: the story among the others the article was
+    /// `compared` with and reached `threshold` with (it could have joined either) whose
+    /// centroid is closest to its own, when both
     /// have at least `merge_articles` articles and their centroids' cosine reaches
     /// `merge_threshold`, is folded together with it, the younger story into the older.
     /// Returns (kept, folded).
-    fn merge_near(&mut self, slot: u32, bridged: &[u32]) -> Option<(StoryId, StoryId)> {
-        let threshold = self.config.merge_threshold;
-        if threshold > 1.0 {
+    fn merge_near(
+        &mut self,
+        slot: u32,
+        compared: &[(u32, f32)],
+        threshold: f32,
+    ) -> Option<(StoryId, StoryId)> {
+        let merge_threshold = self.config.merge_threshold;
+        if merge_threshold > 1.0 {
             return None;
         }
         let min = self.config.merge_articles;
@@ -545,7 +537,10 @@ impl StoryClusterer {
             return None;
         }
         let mut best: Option<(u32, f32)> = None;
-        for &other in bridged {
+        let bridged = compared
+            .iter()
+            .filter(|&&(other, score)| other != slot && score >= threshold);
+        for &(other, _) in bridged {
             let Some(o) = self.story_at(other) else {
                 continue;
             };
@@ -553,7 +548,7 @@ impl StoryClusterer {
                 continue;
             }
             let c = dot_cells(&story.centroid, &o.centroid) / (story.norm_sq * o.norm_sq).sqrt();
-            if c >= threshold && best.is_none_or(|(_, b)| c > b) {
+            if c >= merge_threshold && best.is_none_or(|(_, b)| c > b) {
                 best = Some((other, c));
             }
         }
@@ -581,26 +576,15 @@ impl StoryClusterer {
         let Some(Some(story)) = self.stories.get_mut(into as usize) else {
             return;
         };
-        let old = std::mem::take(&mut story.centroid);
-        let mut merged = Vec::with_capacity(old.len() + gone.centroid.len());
-        let mut old = old.iter().copied().peekable();
-        for add in gone.centroid.iter() {
-            while let Some(cell) = old.next_if(|c| c.term < add.term) {
-                merged.push(cell);
-            }
-            let mut cell = old.next_if(|c| c.term == add.term).unwrap_or_else(|| Cell {
-                term: add.term,
-                weight: 0.0,
-                docs: 0,
-                slot: self.postings.push(add.term, into),
-            });
-            cell.weight += add.weight;
-            cell.docs += add.docs;
-            merged.push(cell);
-        }
-        merged.extend(old);
-        story.norm_sq = merged.iter().map(|c| c.weight * c.weight).sum();
-        story.centroid = merged.into_boxed_slice();
+        story.centroid = add_cells(
+            &story.centroid,
+            gone.centroid.iter().map(|c| (c.term, c.weight, c.docs)),
+            story.centroid.len() + gone.centroid.len(),
+            &mut self.postings,
+            into,
+            |_, _| {},
+        );
+        story.norm_sq = story.centroid.iter().map(|c| c.weight * c.weight).sum();
         story.articles += gone.articles;
         for (term, docs) in gone.cut {
             *story.cut.entry(term).or_default() += docs;

@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Utc};
 
 use super::cluster::StoryId;
+use super::postings::Postings;
 use super::vectorize::IdMap;
 
 /// Terms a centroid keeps when it is cut back, the heaviest; it is cut when it holds twice as
@@ -118,6 +119,39 @@ pub(super) fn add_titles(story: &mut Story, title: &[(u32, f32)]) {
     }
     story.titles_norm_sq = merged.iter().map(|(_, w)| w * w).sum();
     story.titles = merged.into_boxed_slice();
+}
+
+/// `centroid` with `terms` (term, weight, articles holding it; sorted by term) added: their
+/// weights and article counts are summed into the cells, and a term new to the centroid gets a
+/// cell posted for the story at `slot`. `added` sees each term's weight before and the weight
+/// added, in term order. `capacity` is the length the result will have.
+pub(super) fn add_cells(
+    centroid: &[Cell],
+    terms: impl IntoIterator<Item = (u32, f32, u32)>,
+    capacity: usize,
+    postings: &mut Postings,
+    slot: u32,
+    mut added: impl FnMut(f32, f32),
+) -> Box<[Cell]> {
+    let mut merged = Vec::with_capacity(capacity);
+    let mut old = centroid.iter().copied().peekable();
+    for (term, weight, docs) in terms {
+        while let Some(cell) = old.next_if(|c| c.term < term) {
+            merged.push(cell);
+        }
+        let mut cell = old.next_if(|c| c.term == term).unwrap_or_else(|| Cell {
+            term,
+            weight: 0.0,
+            docs: 0,
+            slot: postings.push(term, slot),
+        });
+        added(cell.weight, weight);
+        cell.weight += weight;
+        cell.docs += docs;
+        merged.push(cell);
+    }
+    merged.extend(old);
+    merged.into_boxed_slice()
 }
 
 /// Dot product of two centroids, both sorted by term.
